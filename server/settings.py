@@ -1,0 +1,35 @@
+"""One settings object for the whole server (environment prefix RNNGF_)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from model.config import Limits
+
+
+class Settings(BaseSettings):
+    """Server limits and policies; every field can be set as RNNGF_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="RNNGF_", frozen=True)
+
+    max_seq_len: int = 2000
+    max_hidden_size: int = 512
+    max_abs_weight: float = 1000.0
+    max_sweep_steps: int = 401
+    max_work: int = 262_144  # seq_len * hidden_size * directions
+    max_sweep_work: int = 4_000_000  # values * seq_len * hidden_size * directions
+
+    # Training lab (WS /api/v1/train)
+    max_train_jobs: int = 2  # concurrent training runs; more are refused
+    max_train_steps: int = 3000  # optimiser steps a job may ask for
+    max_train_seconds: float = 300.0  # wall-clock cap per job
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_seq_len=self.max_seq_len,
+            max_hidden_size=self.max_hidden_size,
+            max_abs_weight=self.max_abs_weight,
+            max_sweep_steps=self.max_sweep_steps,
+            max_work=self.max_work,
+            max_sweep_work=self.max_sweep_work,
+        )
