@@ -12,12 +12,27 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RNNGF_", frozen=True)
 
+    # Request limits (model.config.Limits); the worst accepted request must answer in seconds
     max_seq_len: int = 2000
     max_hidden_size: int = 512
     max_abs_weight: float = 1000.0
     max_sweep_steps: int = 401
     max_work: int = 262_144  # seq_len * hidden_size * directions
     max_sweep_work: int = 4_000_000  # values * seq_len * hidden_size * directions
+    max_input_size: int = 64  # numbers per step in explicit `inputs`
+
+    # HTTP policies
+    cors_origins: list[str] = ["*"]  # browsers' Origin allow-list; never with credentials
+    embed_frame_ancestors: str = "*"  # CSP frame-ancestors of /embed (who may iframe it)
+    page_frame_ancestors: str = "'self'"  # CSP frame-ancestors of every other page
+    max_body_bytes: int = 1_000_000  # larger request bodies get 413
+
+    # Compute pool and result cache
+    workers: int = 2  # threads running blocking torch work
+    queue_size: int = 16  # requests waiting for a worker; more get 503 + Retry-After
+    cache_size: int = 256  # LRU entries of serialised results
+    cache_max_bytes: int = 256_000_000  # the cache also stays under this many bytes
+    cache_max_age: int = 3600  # Cache-Control max-age (s) of GET /api/v1/simulate
 
     # Training lab (WS /api/v1/train)
     max_train_jobs: int = 2  # concurrent training runs; more are refused
@@ -32,4 +47,5 @@ class Settings(BaseSettings):
             max_sweep_steps=self.max_sweep_steps,
             max_work=self.max_work,
             max_sweep_work=self.max_sweep_work,
+            max_input_size=self.max_input_size,
         )

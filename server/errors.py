@@ -1,0 +1,114 @@
+"""Error answers: every failure is strict JSON with a message, and never a stack trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic_core import to_json
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from model.config import ConfigError
+from server.pool import PoolFull
+
+log = logging.getLogger("server")
+
+ECHO_MAX_CHARS = 200  # echo a bad value back only while it is small
+
+
+def json_response(
+    content: Any, status_code: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """Strict JSON (non-finite floats become null) without FastAPI's re-encoding."""
+    return Response(
+        to_json(content, inf_nan_mode="null"),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+def _echo(value: Any) -> tuple[bool, Any]:
+    """(True, value) when `value` is small, strict JSON; FastAPI would echo NaN and crash."""
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):  # NaN, Infinity, objects, ints past the digit limit
+        return False, None
+    return len(text) <= ECHO_MAX_CHARS, value
+
+
+def sanitise_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """FastAPI's 422 items with `input` and `ctx` made JSON-safe (dropped or stringified)."""
+    clean = []
+    for error in errors:
+        item: dict[str, Any] = {
+            "type": str(error.get("type", "value_error")),
+            "loc": [p if isinstance(p, int | str) else str(p) for p in error.get("loc", ())],
+            "msg": str(error.get("msg", "invalid value")),
+        }
+        if "input" in error:
+            ok, value = _echo(error["input"])
+            if ok:
+                item["input"] = value
+        ctx = error.get("ctx")
+        if isinstance(ctx, Mapping):
+            item["ctx"] = {
+                str(k): v if _echo(v)[0] else str(v)[:ECHO_MAX_CHARS] for k, v in ctx.items()
+            }
+        clean.append(item)
+    return clean
+
+
+def config_error_detail(error: ConfigError, where: str) -> list[dict[str, Any]]:
+    """An engine ConfigError in FastAPI's 422 shape, located in the body or the query."""
+    return [{"type": "value_error", "loc": [where, error.field], "msg": error.message}]
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return json_response({"detail": sanitise_errors(exc.errors())}, 422)
+
+
+async def _config_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConfigError)
+    where = "query" if request.method == "GET" else "body"
+    return json_response({"detail": config_error_detail(exc, where)}, 422)
+
+
+async def _pool_full(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PoolFull)
+    return json_response(
+        {"detail": "All compute workers are busy; retry in a moment."},
+        503,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304) or exc.status_code < 200:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    detail = exc.detail
+    if exc.status_code == 413:
+        limit = request.app.state.settings.max_body_bytes
+        detail = f"Request body too large: send at most {limit} bytes."
+    return json_response({"detail": detail}, exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # The trace goes to the log, never to the client.
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return json_response({"detail": "Internal server error."}, 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ConfigError, _config_error)
+    app.add_exception_handler(PoolFull, _pool_full)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)

@@ -1,0 +1,161 @@
+"""WS /api/v1/stream: forward frames, backward frames, done; the newest request wins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+from pydantic_core import from_json, to_json
+from starlette.websockets import WebSocketDisconnect
+
+import model
+from model.config import ConfigError
+from server.compute import Compute
+from server.errors import config_error_detail, sanitise_errors
+from server.frames import stream_frames
+from server.pool import PoolFull
+from server.schemas import SimulateRequest
+from server.settings import Settings
+
+router = APIRouter()
+log = logging.getLogger("server.stream")
+
+ID_MAX_CHARS = 200
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
+    """Browsers send Origin on WebSockets and CORS does not cover them: check it here."""
+    if origin is None or "*" in allowed or origin in allowed:
+        return True
+    return host is not None and origin.split("://", 1)[-1] == host
+
+
+def _frame_id(message: Any) -> Any:
+    """The client's id when it is a short string or an integer, else None."""
+    frame_id = message.get("id") if isinstance(message, dict) else None
+    if isinstance(frame_id, bool) or not isinstance(frame_id, str | int | None):
+        return None
+    if isinstance(frame_id, str) and len(frame_id) > ID_MAX_CHARS:
+        return None
+    return frame_id
+
+
+class StreamSession:
+    """One socket: a receive loop plus at most one live job; a newer simulate cancels it."""
+
+    def __init__(self, websocket: WebSocket, compute: Compute, settings: Settings) -> None:
+        self.websocket = websocket
+        self.compute = compute
+        self.max_message = settings.max_body_bytes
+        self.job: asyncio.Task[None] | None = None
+        self.stop = threading.Event()  # polled by the engine between steps
+        self.send_lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        self.compute.live_streams += 1
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                await self.handle(message.get("text"), message.get("bytes"))
+        except WebSocketDisconnect:
+            return
+        finally:
+            await self.cancel_job()
+            self.compute.live_streams -= 1
+
+    async def cancel_job(self) -> None:
+        job, self.job = self.job, None
+        self.stop.set()
+        if job is not None:
+            job.cancel()
+            # The task ends at once (its thread stops at the engine's next poll), so waiting
+            # here guarantees no older frame follows a newer one.
+            await asyncio.gather(job, return_exceptions=True)
+
+    async def send(self, frame: dict[str, Any] | bytes) -> None:
+        text = frame if isinstance(frame, bytes) else to_json(frame, inf_nan_mode="null")
+        async with self.send_lock:
+            await self.websocket.send_text(text.decode())
+
+    async def error(
+        self, frame_id: Any, detail: str, errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        frame: dict[str, Any] = {"type": "error", "id": frame_id, "detail": detail}
+        if errors:
+            frame["errors"] = errors
+        await self.send(frame)
+
+    async def handle(self, text: str | None, data: bytes | None) -> None:
+        if text is None:
+            await self.error(None, "send JSON text frames, not binary")
+            return
+        if len(text) > self.max_message:
+            await self.error(None, f"message too large: send at most {self.max_message} bytes")
+            return
+        try:
+            message = from_json(text, allow_inf_nan=False)
+        except ValueError as exc:
+            await self.error(None, f"malformed JSON: {str(exc)[:ID_MAX_CHARS]}")
+            return
+        frame_id = _frame_id(message)
+        if not isinstance(message, dict) or message.get("type") != "simulate":
+            await self.error(
+                frame_id, 'send {"type": "simulate", "id": ID, "params": {...request...}}'
+            )
+            return
+        # Any simulate message is the user's latest intent, valid or not: drop older work.
+        await self.cancel_job()
+        try:
+            request = SimulateRequest.model_validate(message.get("params", {}))
+            config = self.compute.check(request.to_config())
+        except ValidationError as exc:
+            errors = sanitise_errors(exc.errors(include_url=False))
+            for error in errors:
+                error["loc"] = ["params", *error["loc"]]
+            await self.error(frame_id, "invalid params: " + errors[0]["msg"], errors)
+            return
+        except ConfigError as exc:
+            await self.error(frame_id, exc.message, config_error_detail(exc, "params"))
+            return
+        self.stop = threading.Event()
+        self.job = asyncio.create_task(self.run_job(frame_id, config, self.stop))
+
+    async def run_job(self, frame_id: Any, config: Any, stop: threading.Event) -> None:
+        try:
+            result, body = await self.compute.simulate_stoppable(config, stop.is_set)
+        except model.Cancelled:
+            return
+        except PoolFull:
+            await self.error(frame_id, "all compute workers are busy; retry in a moment")
+            return
+        except ConfigError as exc:
+            await self.error(frame_id, exc.message, config_error_detail(exc, "params"))
+            return
+        except Exception:
+            log.exception("stream job failed")
+            await self.error(frame_id, "internal server error")
+            return
+        for frame in stream_frames(frame_id, result):
+            if stop.is_set():
+                return
+            await self.send(frame)
+        done = b'{"type":"done","id":' + to_json(frame_id) + b',"result":' + body + b"}"
+        await self.send(done)
+
+
+@router.websocket("/api/v1/stream")
+async def stream(websocket: WebSocket) -> None:
+    settings: Settings = websocket.app.state.settings
+    if not origin_allowed(
+        websocket.headers.get("origin"), websocket.headers.get("host"), settings.cors_origins
+    ):
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    await StreamSession(websocket, websocket.app.state.compute, settings).run()

@@ -1,0 +1,224 @@
+"""The one schema module: requests and responses of the JSON API, the WebSocket and the page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
+
+# Numbers only (no exponent beyond two digits) so every string the pattern allows is finite.
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,2})?"
+INPUTS_QUERY_PATTERN = rf"^{_NUMBER}(?:,{_NUMBER})*$"
+_INPUTS_QUERY_RE = re.compile(INPUTS_QUERY_PATTERN)
+
+SIMULATE_EXAMPLE: dict[str, Any] = {
+    "cell": "rnn",
+    "activation": "linear",
+    "hidden_size": 1,
+    "seq_len": 5,
+    "w_rec": 0.1,
+    "w_in": 1.0,
+    "input_pattern": "impulse",
+    "loss": "last",
+}
+SWEEP_EXAMPLE: dict[str, Any] = {
+    "cell": "rnn",
+    "activation": "tanh",
+    "seq_len": 20,
+    "w_rec_min": 0.0,
+    "w_rec_max": 3.0,
+    "steps": 61,
+}
+
+
+class SimulationFields(BaseModel):
+    """Every contract field except `inputs`, with its default; shared by body, query and stream."""
+
+    # extra="forbid": a typo ("w_recc") is a 422 that names it instead of a silent default.
+    # allow_inf_nan=False: NaN/Infinity literals are rejected at the door.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    cell: Literal["rnn", "lstm", "gru"] = Field("rnn", description="Recurrent cell.")
+    activation: Literal["tanh", "relu", "sigmoid", "linear"] = Field(
+        "tanh", description="f of the vanilla RNN (LSTM and GRU use PyTorch's fixed ones)."
+    )
+    hidden_size: int = Field(1, ge=1, description="H, neurons per direction.")
+    seq_len: int = Field(20, ge=1, description="T, steps; taken from `inputs` when given.")
+    w_rec: float = Field(
+        1.0, description="W2, the feedback weight: spectral radius of the recurrent matrix."
+    )
+    w_in: float = Field(1.0, description="W1, the input weight.")
+    bias: float = Field(0.0, description="b, added in bias_ih_l0 (bias_hh_l0 stays zero).")
+    recurrent_init: Literal["orthogonal", "identity", "gaussian"] = Field(
+        "orthogonal", description="Base matrix Q of W2 = w_rec * Q when hidden_size > 1."
+    )
+    input_pattern: Literal["impulse", "constant", "sine", "random"] = Field(
+        "impulse", description="Inputs used when `inputs` is not given."
+    )
+    loss: Literal["last", "all"] = Field(
+        "last", description="last: sum of h_T (many-to-one); all: sum over every h_t."
+    )
+    clip_norm: float | None = Field(
+        None, gt=0, description="clip_grad_norm_ threshold for the parameter gradient."
+    )
+    bidirectional: bool = Field(False, description="Add a chain reading the sequence backwards.")
+    forget_bias: float = Field(0.0, description="LSTM only: added to the forget gate's bias.")
+    seed: int = Field(0, ge=0, le=SEED_MAX, description="Seeds random inputs and base matrices.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to compute.")
+    dtype: Literal["float64", "float32"] = Field(
+        "float64", description="float32 is faster on GPUs but exact only to about 1e-6."
+    )
+
+    def _config(self, inputs: Any) -> SimConfig:
+        fields = {name: getattr(self, name) for name in SimulationFields.model_fields}
+        rows = None if inputs is None else normalise_inputs(inputs)
+        return SimConfig(**fields, inputs=rows)
+
+
+class SimulateRequest(SimulationFields):
+    """Body of POST /api/v1/simulate and `params` of a stream message."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SIMULATE_EXAMPLE]})
+
+    inputs: list[float] | list[list[float]] | None = Field(
+        None,
+        description="Explicit inputs, [T] numbers or [T][input_size]; overrides input_pattern.",
+    )
+
+    def to_config(self) -> SimConfig:
+        """The engine's SimConfig (not yet checked against the server's limits)."""
+        return self._config(self.inputs)
+
+
+class SimulateQuery(SimulationFields):
+    """Query string of GET /api/v1/simulate: the same fields, `inputs` comma-separated."""
+
+    inputs: str | None = Field(
+        None,
+        pattern=INPUTS_QUERY_PATTERN,
+        description="Explicit inputs as comma-separated numbers, one per step (input_size 1).",
+        examples=["1,0,0,0,0"],
+    )
+
+    @field_validator("inputs", mode="before")
+    @classmethod
+    def _strip_spaces(cls, value: Any) -> Any:
+        return value.replace(" ", "") if isinstance(value, str) else value
+
+    def to_config(self) -> SimConfig:
+        """The engine's SimConfig (not yet checked against the server's limits)."""
+        if self.inputs is None:
+            return self._config(None)
+        if not _INPUTS_QUERY_RE.match(self.inputs):  # the pattern already holds; defence
+            raise ConfigError("inputs", "give comma-separated numbers, e.g. 1,0,0,0,0")
+        return self._config([float(v) for v in self.inputs.split(",")])
+
+
+class SweepRequest(SimulateRequest):
+    """Body of POST /api/v1/sweep: a simulation plus the w_rec values to sweep (w_rec ignored)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SWEEP_EXAMPLE]})
+
+    w_rec_values: list[float] | None = Field(
+        None, min_length=1, description="Explicit values; or give w_rec_min, w_rec_max, steps."
+    )
+    w_rec_min: float = Field(0.0, description="First value of an evenly spaced sweep.")
+    w_rec_max: float = Field(3.0, description="Last value of an evenly spaced sweep (>= min).")
+    steps: int = Field(61, ge=1, description="Number of evenly spaced values.")
+
+    def values(self) -> list[float]:
+        """The w_rec values to sweep; ConfigError when the request mixes or misorders them."""
+        if self.w_rec_values is not None:
+            mixed = self.model_fields_set & {"w_rec_min", "w_rec_max", "steps"}
+            if mixed:
+                raise ConfigError(
+                    sorted(mixed)[0], "give either w_rec_values or w_rec_min/w_rec_max/steps"
+                )
+            return list(self.w_rec_values)
+        if self.w_rec_min > self.w_rec_max:
+            raise ConfigError("w_rec_min", "must not exceed w_rec_max")
+        if self.steps == 1:
+            return [self.w_rec_min]
+        span = self.w_rec_max - self.w_rec_min
+        return [self.w_rec_min + span * i / (self.steps - 1) for i in range(self.steps)]
+
+
+# --- Responses (documentation and schemathesis; results are serialised without re-validation)
+
+FloatOrNull = float | None
+
+
+class LstmGates(BaseModel):
+    """LSTM gate activations per step, [T][H * directions]."""
+
+    input: list[list[FloatOrNull]]
+    forget: list[list[FloatOrNull]]
+    candidate: list[list[FloatOrNull]]
+    output: list[list[FloatOrNull]]
+
+
+class GruGates(BaseModel):
+    """GRU gate activations per step, [T][H * directions]."""
+
+    reset: list[list[FloatOrNull]]
+    update: list[list[FloatOrNull]]
+
+
+class SimulateResponse(BaseModel):
+    """One simulation: per-step lists (index 0 is step t = 1) and summary fields."""
+
+    params: SimulateRequest = Field(description="The request as understood, defaults filled in.")
+    hidden: list[list[FloatOrNull]] = Field(description="h_t, [T][H * directions].")
+    grad_log10: list[FloatOrNull] = Field(description="log10 ||dL/dh_t||; null if exactly 0.")
+    grad_norm: list[FloatOrNull] = Field(description="||dL/dh_t|| where float64 holds it.")
+    input_grad_log10: list[FloatOrNull] = Field(description="log10 ||dL/dx_t||.")
+    step_bound_log10: list[FloatOrNull] = Field(
+        description="log10 of ||W2|| max|f'(a_t)| (vanilla RNN; null at t = 1, LSTM, GRU)."
+    )
+    growth_per_step: float = Field(description="Geometric-mean gradient factor per step back.")
+    regime: Literal["vanishing", "stable", "exploding"]
+    weights: dict[str, list[list[float]] | list[float]] = Field(
+        description="Every weight and bias under PyTorch's names."
+    )
+    inputs: list[list[float]] = Field(description="Inputs used, [T][input_size].")
+    device: str
+    elapsed_ms: float
+    param_grad_norm: FloatOrNull = Field(description="Norm of dL/d(all weights and biases).")
+    param_grad_log10: FloatOrNull = Field(description="log10 of param_grad_norm, always finite.")
+    clipped_param_grad_norm: FloatOrNull = Field(description="After clip_grad_norm_(clip_norm).")
+    loss_value: FloatOrNull
+    cell_state: list[list[FloatOrNull]] | None = Field(None, description="LSTM only: c_t.")
+    cell_grad_log10: list[FloatOrNull] | None = Field(
+        None, description="LSTM only: log10 ||dL/dc_t||."
+    )
+    gates: LstmGates | GruGates | None = Field(None, description="LSTM and GRU only.")
+
+
+class SweepResponse(BaseModel):
+    """Many w_rec values in one batched pass: one row of grad_log10 per value."""
+
+    params: dict[str, Any] = Field(description="The request as understood (w_rec is swept).")
+    w_rec_values: list[float]
+    grad_log10: list[list[FloatOrNull]] = Field(description="[values][T].")
+    growth_per_step: list[float]
+    regime: list[Literal["vanishing", "stable", "exploding"]]
+    device: str
+    elapsed_ms: float
+
+
+class Preset(BaseModel):
+    """A named teaching example: open it with its params."""
+
+    id: str
+    title: str
+    caption: str = Field(description="One sentence: what to look at.")
+    params: dict[str, Any] = Field(description="SimulateRequest fields (defaults omitted).")
+
+
+class ErrorDetail(BaseModel):
+    """A plain error: what went wrong and what to do."""
+
+    detail: str
