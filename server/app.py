@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from server.body_limit import BodyLimit
 from server.compute import Compute
 from server.errors import install_error_handlers
 from server.openapi import install_openapi
@@ -44,11 +45,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.compute = compute
     install_error_handlers(app)
+    # Last added runs first: headers on every answer, CORS on 413s too, then the body cap.
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

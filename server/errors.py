@@ -94,9 +94,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code in (204, 304) or exc.status_code < 200:
         return Response(status_code=exc.status_code, headers=exc.headers)
     detail = exc.detail
-    if exc.status_code == 413:
-        limit = request.app.state.settings.max_body_bytes
-        detail = f"Request body too large: send at most {limit} bytes."
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        # FastAPI's answer when json.loads fails outside JSONDecodeError (e.g. huge integers)
+        detail = "Could not parse the body as JSON; send an object of request fields."
     return json_response({"detail": detail}, exc.status_code, headers=exc.headers)
 
 
