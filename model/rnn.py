@@ -1,0 +1,122 @@
+"""Vanilla RNN, h_t = f(W1 x_t + W2 h_(t-1) + b): forward trace and renormalised backward step."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .cancel import Poll
+from .logspace import LN10
+
+
+@dataclass(frozen=True)
+class RnnTrace:
+    """Forward values of every step, for every direction d and batch row n."""
+
+    pre: torch.Tensor  # (T, D, N, H) pre-activations a_t
+    hidden: torch.Tensor  # (T, D, N, H) h_t
+
+
+def activate(activation: str, a: torch.Tensor) -> torch.Tensor:
+    """f(a) for the four activations of the articles."""
+    if activation == "tanh":
+        return torch.tanh(a)
+    if activation == "relu":
+        return torch.relu(a)
+    if activation == "sigmoid":
+        return torch.sigmoid(a)
+    return a
+
+
+def log10_slope(activation: str, a: torch.Tensor) -> torch.Tensor:
+    """log10 f'(a), exact even where f'(a) underflows (tanh at |a| = 50 gives -43.1...)."""
+    if activation == "tanh":
+        # sech^2 a = 4 e^(-2|a|) / (1 + e^(-2|a|))^2
+        mag = a.abs()
+        return 2 * (math.log(2.0) - mag - torch.log1p(torch.exp(-2 * mag))) / LN10
+    if activation == "sigmoid":
+        # sigma(a) sigma(-a) = e^(-|a|) / (1 + e^(-|a|))^2
+        mag = a.abs()
+        return (-mag - 2 * torch.log1p(torch.exp(-mag))) / LN10
+    if activation == "relu":
+        # PyTorch's relu' is 0 at a = 0, so the zero pre-activation is a dead unit too.
+        return torch.where(a > 0, 0.0, float("-inf")).to(a.dtype)
+    return torch.zeros_like(a)
+
+
+def forward(
+    x_proj: torch.Tensor, q: torch.Tensor, w: torch.Tensor, activation: str, poll: Poll
+) -> RnnTrace:
+    """Unroll T steps. x_proj (T, D, 1, H) = W1 x_t + b; q (D, H, H); w (N,) the w_rec per row."""
+    seq_len, dirs, _, size = x_proj.shape
+    rows = w.shape[0]
+    qt = q.transpose(1, 2)  # (D, H, H)
+    wv = w.view(1, rows, 1)
+    pre = torch.empty(seq_len, dirs, rows, size, device=x_proj.device, dtype=x_proj.dtype)
+    hidden = torch.empty_like(pre)
+    h = torch.zeros(dirs, rows, size, device=x_proj.device, dtype=x_proj.dtype)  # (D, N, H)
+    for t in range(seq_len):
+        poll(t)
+        a = x_proj[t] + wv * torch.matmul(h, qt)  # (D, N, H)
+        h = activate(activation, a)
+        pre[t] = a
+        hidden[t] = h
+    return RnnTrace(pre=pre, hidden=hidden)
+
+
+class RnnStep:
+    """Backward step of the vanilla RNN: dL/da_t = f'(a_t) * dL/dh_t, dL/dh_(t-1) = W2^T dL/da_t.
+
+    For tanh and sigmoid, f' is applied in log space: log10 |v_i| + log10 f'(a_i) per component,
+    its maximum m split off into the log scale, so a saturated unit (f' = 1e-40 each step) never
+    underflows and the exponent stays exact.
+    """
+
+    separate_hh = False
+
+    def __init__(self, trace: RnnTrace, q: torch.Tensor, w: torch.Tensor, activation: str):
+        self.state_size = trace.hidden.shape[-1]
+        self.activation = activation
+        self.q = q  # (D, H, H)
+        self.sign = torch.sign(w).view(1, -1, 1).to(q.dtype)  # (1, N, 1)
+        self.log_w = torch.log10(w.abs()).double().view(1, -1)  # (1, N)
+        if activation in ("tanh", "sigmoid"):
+            self.slope = log10_slope(activation, trace.pre)  # (T, D, N, H) log10 f'
+        elif activation == "relu":
+            self.slope = (trace.pre > 0).to(trace.pre.dtype)  # (T, D, N, H) f' itself
+        else:
+            self.slope = trace.pre.new_ones(())
+
+    def preact(
+        self, t: int, v: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        if self.activation == "linear":
+            return v, v, None
+        if self.activation == "relu":
+            da = v * self.slope[t]  # (D, N, H)
+            return da, da, None
+        logs = torch.log10(v.abs()) + self.slope[t]  # (D, N, H)
+        m = logs.amax(dim=-1)  # (D, N)
+        m_safe = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+        da = torch.copysign(torch.pow(10.0, logs - m_safe.unsqueeze(-1)), v)  # (D, N, H)
+        return da, da, m.double()
+
+    def carry(
+        self, t: int, v: torch.Tensor, da_hh: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        # |w_rec| goes to the log scale, so even a subnormal w_rec loses no precision.
+        return self.sign * torch.matmul(da_hh, self.q), self.log_w  # (D, N, H)
+
+
+def step_bound_log10(
+    trace: RnnTrace, q: torch.Tensor, w: torch.Tensor, activation: str
+) -> torch.Tensor:
+    """log10 (||W2||_2 max_i |f'(a_t,i)|) per step, (T, D, N); NaN at t = 1 (no step Jacobian)."""
+    norm_q = torch.log10(torch.linalg.matrix_norm(q.double(), ord=2))  # (D,)
+    log_w = torch.log10(w.abs().double())  # (N,)
+    top = log10_slope(activation, trace.pre).amax(dim=-1).double()  # (T, D, N)
+    bound = top + norm_q.view(1, -1, 1) + log_w.view(1, 1, -1)
+    bound[0] = float("nan")
+    return bound

@@ -1,0 +1,81 @@
+"""The network of one run: seeded recurrent base matrices, input weights, biases and inputs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .config import SimConfig
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gate blocks per cell, in PyTorch's order
+LSTM_FORGET_BLOCK = 1  # i, f, g, o
+SINE_PERIOD = 8  # steps per period of the sine input pattern
+# The inputs draw from their own stream so changing hidden_size never changes the random inputs.
+INPUT_SEED_OFFSET = 0x9E3779B97F4A7C15
+
+
+@dataclass(frozen=True)
+class Network:
+    """Weights (w_rec factored out) and inputs, generated on the CPU in float64."""
+
+    q: torch.Tensor  # (D, G*H, H) recurrent base: each (H, H) gate block has spectral radius 1
+    w_ih: torch.Tensor  # (D, G*H, I) input weights, w_in * ones / sqrt(I)
+    b_ih: torch.Tensor  # (D, G*H) bias (+ forget_bias on the LSTM forget block)
+    inputs: torch.Tensor  # (T, I)
+
+    def weight_hh(self, w_rec: float) -> torch.Tensor:
+        """W2 = w_rec * Q for every direction."""
+        return w_rec * self.q  # (D, G*H, H)
+
+
+def base_matrix(init: str, hidden_size: int, gen: torch.Generator) -> torch.Tensor:
+    """One recurrent base matrix Q (H, H) with spectral radius 1; [[1.0]] for H = 1."""
+    h = hidden_size
+    if h == 1 or init == "identity":
+        return torch.eye(h, dtype=torch.float64)
+    a = torch.randn(h, h, generator=gen, dtype=torch.float64)  # (H, H)
+    if init == "orthogonal":
+        q, r = torch.linalg.qr(a)
+        # The sign fix makes the draw a proper Haar sample (and deterministic across LAPACKs).
+        return q * torch.sign(torch.diagonal(r))  # (H, H)
+    radius = torch.linalg.eigvals(a).abs().max().item()
+    return a / radius
+
+
+def build_inputs(config: SimConfig) -> torch.Tensor:
+    """The inputs actually used, (T, I) float64: explicit ones or the seeded pattern."""
+    if config.inputs is not None:
+        return torch.tensor(config.inputs, dtype=torch.float64)  # (T, I)
+    t = torch.arange(1, config.seq_len + 1, dtype=torch.float64)  # (T,)
+    pattern = config.input_pattern
+    if pattern == "impulse":
+        x = (t == 1).to(torch.float64)
+    elif pattern == "constant":
+        x = torch.ones_like(t)
+    elif pattern == "sine":
+        x = torch.sin(2 * math.pi * t / SINE_PERIOD)
+    else:
+        gen = torch.Generator().manual_seed((config.seed + INPUT_SEED_OFFSET) % 2**64)
+        x = torch.randn(config.seq_len, generator=gen, dtype=torch.float64)
+    return x.unsqueeze(1)  # (T, 1)
+
+
+def build_network(config: SimConfig) -> Network:
+    """Seeded weights: one independent base-matrix draw per gate block and per direction."""
+    g, h, i = GATES[config.cell], config.hidden_size, config.input_size
+    gen = torch.Generator().manual_seed(config.seed)
+    q = torch.stack(
+        [
+            torch.cat([base_matrix(config.recurrent_init, h, gen) for _ in range(g)])
+            for _ in range(config.directions)
+        ]
+    )  # (D, G*H, H)
+    w_ih = torch.full(
+        (config.directions, g * h, i), config.w_in / math.sqrt(i), dtype=torch.float64
+    )
+    b_ih = torch.full((config.directions, g * h), config.bias, dtype=torch.float64)
+    if config.cell == "lstm":
+        b_ih[:, LSTM_FORGET_BLOCK * h : (LSTM_FORGET_BLOCK + 1) * h] += config.forget_bias
+    return Network(q=q, w_ih=w_ih, b_ih=b_ih, inputs=build_inputs(config))
