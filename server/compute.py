@@ -57,12 +57,14 @@ class Compute:
 
     def check(self, config: SimConfig) -> SimConfig:
         """The config normalised (inputs, seq_len), or ConfigError naming the field to change."""
+        if config.inputs is not None and len(config.inputs) > self.limits.max_seq_len:
+            raise ConfigError("inputs", f"at most {self.limits.max_seq_len} steps")
         return validate(config, self.limits)
 
     def check_sweep(self, config: SimConfig, values: Sequence[float]) -> SimConfig:
         """Like check, plus the sweep's limits; w_rec is reset since the sweep replaces it."""
-        # One cache entry per sweep, whatever w_rec the page happened to send along.
-        config = self.check(config.with_(w_rec=1.0))
+        # One cache entry per sweep, whatever (valid) w_rec the page happened to send along.
+        config = self.check(config).with_(w_rec=1.0)
         limits = self.limits
         if len(values) > limits.max_sweep_steps:
             raise ConfigError("steps", f"at most {limits.max_sweep_steps} w_rec values")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
 
@@ -13,6 +13,21 @@ from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,2})?"
 INPUTS_QUERY_PATTERN = rf"^{_NUMBER}(?:,{_NUMBER})*$"
 _INPUTS_QUERY_RE = re.compile(INPUTS_QUERY_PATTERN)
+
+
+def _not_bool(value: Any) -> Any:
+    # Lax mode would read true as 1.0: a boolean where a number belongs is a mistake.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    return value
+
+
+Float = Annotated[float, BeforeValidator(_not_bool)]
+Int = Annotated[int, BeforeValidator(_not_bool)]
+# fail_fast and tuple rows keep a megabyte of numbers cheap to validate on the event loop:
+# no 100k error objects for a wrong union branch, no 100k lists for the garbage collector.
+Numbers = Annotated[list[Float], Field(fail_fast=True)]
+Rows = Annotated[list[Annotated[tuple[Float, ...], Field(fail_fast=True)]], Field(fail_fast=True)]
 
 SIMULATE_EXAMPLE: dict[str, Any] = {
     "cell": "rnn",
@@ -45,13 +60,13 @@ class SimulationFields(BaseModel):
     activation: Literal["tanh", "relu", "sigmoid", "linear"] = Field(
         "tanh", description="f of the vanilla RNN (LSTM and GRU use PyTorch's fixed ones)."
     )
-    hidden_size: int = Field(1, ge=1, description="H, neurons per direction.")
-    seq_len: int = Field(20, ge=1, description="T, steps; taken from `inputs` when given.")
-    w_rec: float = Field(
+    hidden_size: Int = Field(1, ge=1, description="H, neurons per direction.")
+    seq_len: Int = Field(20, ge=1, description="T, steps; taken from `inputs` when given.")
+    w_rec: Float = Field(
         1.0, description="W2, the feedback weight: spectral radius of the recurrent matrix."
     )
-    w_in: float = Field(1.0, description="W1, the input weight.")
-    bias: float = Field(0.0, description="b, added in bias_ih_l0 (bias_hh_l0 stays zero).")
+    w_in: Float = Field(1.0, description="W1, the input weight.")
+    bias: Float = Field(0.0, description="b, added in bias_ih_l0 (bias_hh_l0 stays zero).")
     recurrent_init: Literal["orthogonal", "identity", "gaussian"] = Field(
         "orthogonal", description="Base matrix Q of W2 = w_rec * Q when hidden_size > 1."
     )
@@ -61,12 +76,12 @@ class SimulationFields(BaseModel):
     loss: Literal["last", "all"] = Field(
         "last", description="last: sum of h_T (many-to-one); all: sum over every h_t."
     )
-    clip_norm: float | None = Field(
+    clip_norm: Float | None = Field(
         None, gt=0, description="clip_grad_norm_ threshold for the parameter gradient."
     )
     bidirectional: bool = Field(False, description="Add a chain reading the sequence backwards.")
-    forget_bias: float = Field(0.0, description="LSTM only: added to the forget gate's bias.")
-    seed: int = Field(0, ge=0, le=SEED_MAX, description="Seeds random inputs and base matrices.")
+    forget_bias: Float = Field(0.0, description="LSTM only: added to the forget gate's bias.")
+    seed: Int = Field(0, ge=0, le=SEED_MAX, description="Seeds random inputs and base matrices.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to compute.")
     dtype: Literal["float64", "float32"] = Field(
         "float64", description="float32 is faster on GPUs but exact only to about 1e-6."
@@ -83,7 +98,7 @@ class SimulateRequest(SimulationFields):
 
     model_config = ConfigDict(json_schema_extra={"examples": [SIMULATE_EXAMPLE]})
 
-    inputs: list[float] | list[list[float]] | None = Field(
+    inputs: Numbers | Rows | None = Field(
         None,
         description="Explicit inputs, [T] numbers or [T][input_size]; overrides input_pattern.",
     )
@@ -122,12 +137,12 @@ class SweepRequest(SimulateRequest):
 
     model_config = ConfigDict(json_schema_extra={"examples": [SWEEP_EXAMPLE]})
 
-    w_rec_values: list[float] | None = Field(
+    w_rec_values: Numbers | None = Field(
         None, min_length=1, description="Explicit values; or give w_rec_min, w_rec_max, steps."
     )
-    w_rec_min: float = Field(0.0, description="First value of an evenly spaced sweep.")
-    w_rec_max: float = Field(3.0, description="Last value of an evenly spaced sweep (>= min).")
-    steps: int = Field(61, ge=1, description="Number of evenly spaced values.")
+    w_rec_min: Float = Field(0.0, description="First value of an evenly spaced sweep.")
+    w_rec_max: Float = Field(3.0, description="Last value of an evenly spaced sweep (>= min).")
+    steps: Int = Field(61, ge=1, description="Number of evenly spaced values.")
 
     def values(self) -> list[float]:
         """The w_rec values to sweep; ConfigError when the request mixes or misorders them."""
