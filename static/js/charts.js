@@ -1,0 +1,215 @@
+// Every Plotly chart of the page (this is the only module that touches Plotly).
+
+// Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+const COLOURS = { blue: "#0072B2", orange: "#E69F00", green: "#009E73", vermillion: "#D55E00",
+  sky: "#56B4E9", purple: "#CC79A7", black: "#222222" };
+const GATE_COLOURS = [COLOURS.blue, COLOURS.vermillion, COLOURS.green, COLOURS.orange];
+// Purple–orange diverging scale for signed hidden values, the same as the unrolled graph's.
+const DIVERGING = [[0, "#5e3c99"], [0.25, "#b2abd2"], [0.5, "#f7f7f7"], [0.75, "#fdb863"], [1, "#e66101"]];
+const FONT = { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1f2933" };
+
+function plotly() {
+  return window.Plotly; // a classic deferred script, loaded before the modules run
+}
+
+function layout(title, xTitle, yTitle, extra = {}) {
+  return {
+    title: { text: title, font: { size: 14 }, x: 0, xanchor: "left", xref: "paper" },
+    font: FONT,
+    margin: { l: 58, r: 14, t: 40, b: 96 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#ffffff",
+    xaxis: { title: { text: xTitle }, gridcolor: "#e6e9ee", zeroline: false },
+    yaxis: { title: { text: yTitle }, gridcolor: "#e6e9ee", zerolinecolor: "#c4cad3" },
+    // Anchored to the container bottom so it never covers the x-axis title.
+    legend: { orientation: "h", x: 0, xref: "container", y: 0, yref: "container", yanchor: "bottom" },
+    hoverlabel: { font: { family: FONT.family } },
+    ...extra,
+  };
+}
+
+function config(filename) {
+  return {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"],
+    toImageButtonOptions: { format: "png", filename, scale: 2 },
+  };
+}
+
+const steps = (count) => Array.from({ length: count }, (_, i) => i + 1);
+
+function meanOf(row) {
+  if (!row || row.some((v) => v === null)) return null;
+  return row.reduce((a, b) => a + b, 0) / row.length;
+}
+
+/** The classic bound, drawn over grad_log10: anchored at step T, each step back adds
+ * step_bound_log10 (log10 of ‖W2‖·max|f′|). Null for LSTM and GRU, which report no bound. */
+export function boundLog10(result) {
+  const grad = result.grad_log10;
+  const stepBound = result.step_bound_log10;
+  const T = grad.length;
+  if (!stepBound || !stepBound.slice(1).some((v) => v !== null) || grad[T - 1] === null) return null;
+  const bound = new Array(T).fill(null);
+  bound[T - 1] = grad[T - 1];
+  for (let i = T - 1; i >= 1 && stepBound[i] !== null && bound[i] !== null; i -= 1) {
+    bound[i - 1] = bound[i] + stepBound[i];
+  }
+  return bound;
+}
+
+/** The charts present on this page (any may be missing in an embed). */
+export class Charts {
+  constructor({ grad, hidden, gates, sweep }) {
+    this.grad = grad;
+    this.hidden = hidden;
+    this.gates = gates;
+    this.sweep = sweep;
+    this.sweepShown = false;
+  }
+
+  get ready() {
+    return Boolean(plotly());
+  }
+
+  /** Redraw the per-step charts from a complete result. */
+  update(result, state) {
+    if (!this.ready) return;
+    if (this.grad) this.drawGrad(result, state);
+    if (this.hidden) this.drawHidden(result, state);
+    if (this.gates) this.drawGates(result, state);
+  }
+
+  drawGrad(result, state) {
+    const t = steps(result.grad_log10.length);
+    const markers = t.length <= 60 ? "lines+markers" : "lines";
+    const traces = [{
+      x: t, y: result.grad_log10, name: "‖∂L/∂hₜ‖ hidden state", mode: markers,
+      line: { color: COLOURS.blue, width: 2.5 }, marker: { size: 6 },
+      hovertemplate: "t = %{x}<br>log₁₀ ‖∂L/∂hₜ‖ = %{y:.3f}<extra></extra>",
+    }];
+    const bound = boundLog10(result);
+    if (bound) {
+      traces.push({
+        x: t, y: bound, name: "bound (‖W2‖·max|f′|)^(T−t)", mode: "lines",
+        line: { color: COLOURS.vermillion, width: 2, dash: "dash" },
+        hovertemplate: "t = %{x}<br>bound log₁₀ = %{y:.3f}<extra></extra>",
+      });
+    }
+    if (result.cell_grad_log10) {
+      traces.push({
+        x: t, y: result.cell_grad_log10, name: "‖∂L/∂cₜ‖ cell state (highway)", mode: markers,
+        line: { color: COLOURS.green, width: 2.5 }, marker: { size: 6, symbol: "diamond" },
+        hovertemplate: "t = %{x}<br>log₁₀ ‖∂L/∂cₜ‖ = %{y:.3f}<extra></extra>",
+      });
+    }
+    traces.push({
+      x: t, y: result.input_grad_log10, name: "‖∂L/∂xₜ‖ input", mode: "lines",
+      line: { color: COLOURS.purple, width: 1.5, dash: "dot" }, visible: "legendonly",
+      hovertemplate: "t = %{x}<br>log₁₀ ‖∂L/∂xₜ‖ = %{y:.3f}<extra></extra>",
+    });
+    const title = "How much gradient reaches each step";
+    plotly().react(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", {
+      uirevision: `${t.length}|${state.cell}`,
+    }), config("grad-log10"));
+  }
+
+  drawHidden(result, state) {
+    const T = result.hidden.length;
+    const t = steps(T);
+    const units = T ? result.hidden[0].length : 0;
+    let traces;
+    let extra = { uirevision: `${T}|${units}|${state.cell}` };
+    if (units === 1) {
+      traces = [{ x: t, y: result.hidden.map((row) => row[0]), name: "hₜ", mode: "lines+markers",
+        line: { color: COLOURS.blue, width: 2 }, marker: { size: T <= 60 ? 5 : 0 },
+        hovertemplate: "t = %{x}<br>h = %{y:.4g}<extra></extra>" }];
+      if (result.cell_state) {
+        traces.push({ x: t, y: result.cell_state.map((row) => row[0]), name: "cₜ cell state",
+          mode: "lines", line: { color: COLOURS.green, width: 2, dash: "dash" },
+          hovertemplate: "t = %{x}<br>c = %{y:.4g}<extra></extra>" });
+      }
+    } else {
+      const z = Array.from({ length: units }, (_, unit) => result.hidden.map((row) => row[unit]));
+      traces = [{ type: "heatmap", x: t, y: steps(units), z, zmid: 0, colorscale: DIVERGING,
+        colorbar: { title: { text: "h" }, thickness: 12 },
+        hovertemplate: "t = %{x}, unit %{y}<br>h = %{z:.4g}<extra></extra>" }];
+      extra = { ...extra, yaxis: { title: { text: state.bidirectional ? "unit (forward, then backward)" : "unit" } } };
+    }
+    plotly().react(this.hidden, traces, layout("Hidden state", "step t", units === 1 ? "hₜ" : "unit", extra),
+      config("hidden"));
+  }
+
+  drawGates(result, state) {
+    const panel = this.gates.closest("[data-panel]");
+    const gated = Boolean(result.gates) && state.cell !== "rnn";
+    if (panel) panel.hidden = !gated;
+    if (!gated) {
+      plotly().purge(this.gates);
+      return;
+    }
+    const t = steps(result.hidden.length);
+    const traces = Object.entries(result.gates).map(([gate, rows], i) => ({
+      x: t, y: rows.map(meanOf), name: gate, mode: "lines", line: { color: GATE_COLOURS[i % 4], width: 2 },
+      hovertemplate: `t = %{x}<br>${gate} = %{y:.3f}<extra></extra>`,
+    }));
+    const title = state.cell === "lstm" ? "LSTM gates" : "GRU gates";
+    plotly().react(this.gates, traces, layout(title, "step t", "gate value (mean over units)", {
+      uirevision: state.cell,
+    }), config("gates"));
+  }
+
+  /** The phase diagram: rows are steps back from T, columns the W2 values of the sweep. */
+  drawSweep(sweep, wRec) {
+    if (!this.ready || !this.sweep) return;
+    const values = sweep.w_rec_values;
+    this.sweepValues = values;
+    const T = sweep.grad_log10.length ? sweep.grad_log10[0].length : 0;
+    const z = Array.from({ length: T }, (_, back) => sweep.grad_log10.map((row) => row[T - 1 - back]));
+    let peak = 1;
+    for (const row of z) for (const v of row) if (v !== null && Math.abs(v) > peak) peak = Math.abs(v);
+    const range = Math.min(peak, 30);
+    const trace = {
+      type: "heatmap", x: values, y: Array.from({ length: T }, (_, k) => k), z,
+      zmin: -range, zmax: range, colorscale: "Viridis",
+      colorbar: { title: { text: "log₁₀ ‖∂L/∂h‖" }, thickness: 12 },
+      hovertemplate: "W2 = %{x:.3f}, %{y} steps back<br>log₁₀ ‖∂L/∂h‖ = %{z:.2f}<extra></extra>",
+    };
+    const extra = { shapes: this.markers(wRec), annotations: this.labels(wRec), uirevision: `${T}|${values.length}` };
+    plotly().react(this.sweep, [trace], layout("Phase diagram", "feedback weight W2", "steps back from T", extra),
+      config("phase-diagram"));
+    this.sweepShown = true;
+  }
+
+  /** Move the current-W2 line without recomputing the diagram (cheap while dragging). */
+  markWRec(wRec) {
+    if (!this.ready || !this.sweep || !this.sweepShown) return;
+    plotly().relayout(this.sweep, { shapes: this.markers(wRec), annotations: this.labels(wRec) });
+  }
+
+  markers(wRec) {
+    const values = this.sweepValues ?? [wRec];
+    // Clamped so that a W2 beyond the diagram does not stretch its axis.
+    const x = Math.min(values[values.length - 1], Math.max(values[0], wRec));
+    const line = (x, style) => ({ type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1, line: style });
+    return [
+      line(1, { color: "#ffffff", width: 2, dash: "dash" }),
+      line(x, { color: COLOURS.black, width: 3 }),
+    ];
+  }
+
+  labels(wRec) {
+    const values = this.sweepValues ?? [wRec];
+    const x = Math.min(values[values.length - 1], Math.max(values[0], wRec));
+    const label = (at, text, y, yanchor) => ({ x: at, y, xref: "x", yref: "paper", yanchor, text,
+      showarrow: false, font: { size: 11, color: "#1f2933" }, bgcolor: "rgba(255,255,255,0.85)", borderpad: 2 });
+    return [label(1, "W2 = 1", 0.01, "bottom"), label(x, `W2 = ${wRec}`, 1.0, "bottom")];
+  }
+
+  /** Say why there is no diagram (too large a request, for example). */
+  sweepMessage(text) {
+    if (!this.sweep) return;
+    this.sweep.dataset.message = text;
+  }
+}

@@ -1,0 +1,281 @@
+// Wiring: URL state -> controls -> stream (or POST) -> graph, charts and readout.
+
+import { ApiError, SimulationStream, getPresets, postSimulate, postSweep, splitFrame } from "./api.js";
+import { Charts } from "./charts.js";
+import { bindControls, syncControls, updateAvailability } from "./controls.js";
+import { downloadCsv, downloadJson } from "./downloads.js";
+import { formatNumber, formatPow10 } from "./format.js";
+import { RolledNeuron, UnrolledGraph } from "./graph.js";
+import { clippingSentence, growthBadge, growthSentence, influenceSentence } from "./readout.js";
+import { applyLimits, fromParams, parseQuery, sweepKey, toQuery, toRequest } from "./state.js";
+import { initEmbed, initSharing } from "./share.js";
+
+const SWEEP = { min: 0, max: 3, steps: 61, minSteps: 7 };
+const $ = (id) => document.getElementById(id);
+
+const config = JSON.parse($("page-config").textContent);
+applyLimits(config.limits);
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+const form = $("main"); // every [data-field] inside is a control
+
+const page = {
+  ...parseQuery(window.location.search),
+  result: null, // the last complete result
+  run: null, // {id, params, steps}: the request in flight
+  postAbort: null,
+  sweepKey: null,
+  sweepAbort: null,
+  sweepTimer: null,
+};
+
+const graph = $("unrolled") ? new UnrolledGraph($("unrolled"), $("unrolled-legend"), { reducedMotion }) : null;
+const rolled = $("rolled") ? new RolledNeuron($("rolled"), { reducedMotion }) : null;
+const charts = new Charts({ grad: $("grad-chart"), hidden: $("hidden-chart"), gates: $("gates-chart"), sweep: $("sweep-chart") });
+
+function showError(message) {
+  const box = $("error");
+  if (!box) return;
+  box.textContent = message ?? "";
+  box.hidden = !message;
+}
+
+function setText(id, text) {
+  const node = $(id);
+  if (node) node.textContent = text;
+}
+
+// ---- running a simulation: stream first, POST when the socket is down -------------------
+
+const stream = new SimulationStream(config.urls.stream.replace(/^http/, "ws"), {
+  forward: (frame) => feed(frame),
+  backward: (frame) => feed(frame),
+  done: (id, result) => page.run && page.run.id === id && complete(result),
+  error: (id, detail) => page.run && page.run.id === id && fail(detail),
+  closed: (id) => page.run && page.run.id === id && runByPost(page.run.params),
+});
+
+function feed(frame) {
+  if (!page.run || page.run.id !== frame.id) return;
+  for (const step of splitFrame(frame)) {
+    page.run.steps += 1;
+    if (graph) graph.push(frame.type, step);
+  }
+}
+
+function expectedSteps(state) {
+  return state.inputs ? state.inputs.length : state.seq_len;
+}
+
+function run({ animate }) {
+  const params = toRequest(page.state);
+  if (graph) {
+    graph.begin({ T: expectedSteps(page.state), loss: page.state.loss, bidirectional: page.state.bidirectional, animate });
+  }
+  if (rolled) rolled.update(page.state, null);
+  charts.markWRec(page.state.w_rec);
+  document.body.dataset.busy = "true";
+  const id = stream.simulate(params);
+  page.run = { id, params, steps: 0, animate };
+  if (id === false) runByPost(params);
+  scheduleSweep();
+}
+
+async function runByPost(params) {
+  if (page.postAbort) page.postAbort.abort();
+  const controller = new AbortController();
+  page.postAbort = controller;
+  const id = `post-${Date.now()}-${Math.random()}`;
+  page.run = { ...page.run, id, params, steps: 0 };
+  try {
+    const result = await postSimulate(config.urls, params, controller.signal);
+    if (page.run && page.run.id === id) complete(result);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    if (page.run && page.run.id === id) fail(error instanceof ApiError ? error.message : "Could not reach the server.");
+  }
+}
+
+/** Play a complete result through the graph, as the stream would have. */
+function replay(result) {
+  const T = result.hidden.length;
+  for (let t = 1; t <= T; t += 1) graph.push("forward", { t, hidden: result.hidden[t - 1] });
+  for (let t = T; t >= 1; t -= 1) {
+    graph.push("backward", {
+      t,
+      grad_log10: result.grad_log10[t - 1],
+      input_grad_log10: result.input_grad_log10[t - 1],
+      cell_grad_log10: result.cell_grad_log10 ? result.cell_grad_log10[t - 1] : null,
+    });
+  }
+}
+
+function complete(result) {
+  const animate = page.run ? page.run.animate : false;
+  const streamed = page.run ? page.run.steps : 0;
+  page.run = null;
+  page.result = result;
+  document.body.dataset.busy = "false";
+  showError(null);
+  if (graph) {
+    const T = result.hidden.length;
+    if (streamed < 2 * T || graph.T !== T) {
+      graph.begin({ T, loss: page.state.loss, bidirectional: page.state.bidirectional, animate });
+      replay(result);
+    }
+    graph.finish(result);
+  }
+  if (rolled) rolled.update(page.state, result);
+  charts.update(result, page.state);
+  setText("regime", result.regime);
+  const regime = $("regime");
+  if (regime) regime.dataset.regime = result.regime;
+  setText("growth", growthBadge(result));
+  const readout = $("readout-text");
+  if (readout) {
+    readout.textContent = [influenceSentence(result, page.state), growthSentence(result), clippingSentence(result)]
+      .filter(Boolean)
+      .join(" ");
+  }
+  const clip = $("clip-readout");
+  if (clip) clip.textContent = paramGradText(result);
+}
+
+function paramGradText(result) {
+  const norm = result.param_grad_log10 === null ? "exactly zero" : formatPow10(result.param_grad_log10);
+  if (result.clipped_param_grad_norm === null || result.clipped_param_grad_norm === undefined) return `${norm} (not clipped)`;
+  return `${norm}, clipped to ${formatNumber(result.clipped_param_grad_norm)}`;
+}
+
+function fail(message) {
+  page.run = null;
+  document.body.dataset.busy = "false";
+  showError(message);
+}
+
+// ---- the phase diagram ----------------------------------------------------------------------
+
+function scheduleSweep() {
+  if (!$("sweep-chart")) return;
+  const key = sweepKey(page.state);
+  if (key === page.sweepKey) return;
+  page.sweepKey = key;
+  clearTimeout(page.sweepTimer);
+  page.sweepTimer = setTimeout(runSweep, 250);
+}
+
+async function runSweep() {
+  const state = page.state;
+  const work = expectedSteps(state) * state.hidden_size * (state.bidirectional ? 2 : 1);
+  const steps = Math.min(SWEEP.steps, Math.floor((config.limits.max_sweep_work ?? Infinity) / work));
+  if (steps < SWEEP.minSteps) {
+    charts.sweepMessage("Too large a network for the phase diagram; lower T or H.");
+    return;
+  }
+  if (page.sweepAbort) page.sweepAbort.abort();
+  const controller = new AbortController();
+  page.sweepAbort = controller;
+  const { w_rec: _current, ...rest } = toRequest(state);
+  try {
+    const sweep = await postSweep(config.urls, { ...rest, w_rec_min: SWEEP.min, w_rec_max: SWEEP.max, steps }, controller.signal);
+    if (page.sweepAbort === controller) charts.drawSweep(sweep, page.state.w_rec);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    charts.sweepMessage(error.message);
+    page.sweepKey = null; // try again on the next change
+  }
+}
+
+// ---- state, URL and history -----------------------------------------------------------------
+
+function writeUrl(push) {
+  const query = toQuery(page.state, page.view);
+  const url = `${window.location.pathname}${query ? `?${query}` : ""}`;
+  if (url === `${window.location.pathname}${window.location.search}`) return;
+  if (push) window.history.pushState(null, "", url);
+  else window.history.replaceState(null, "", url);
+}
+
+function onEdit(name, value, { discrete, invalid }) {
+  if (invalid) {
+    showError(invalid);
+    return;
+  }
+  page.state = { ...page.state, [name]: value };
+  syncControls(form, page.state);
+  updateAvailability(form, page.state);
+  clearPreset();
+  writeUrl(discrete);
+  const params = JSON.stringify(toRequest(page.state));
+  if (discrete && params === page.lastParams && page.result && graph) {
+    // The drag already computed this; the release only replays the animation.
+    graph.begin({ T: page.result.hidden.length, loss: page.state.loss, bidirectional: page.state.bidirectional, animate: true });
+    replay(page.result);
+    graph.finish(page.result);
+    return;
+  }
+  page.lastParams = params;
+  run({ animate: discrete });
+}
+
+window.addEventListener("popstate", () => {
+  Object.assign(page, parseQuery(window.location.search));
+  syncControls(form, page.state);
+  page.lastParams = JSON.stringify(toRequest(page.state));
+  run({ animate: false });
+});
+
+// ---- presets --------------------------------------------------------------------------------
+
+let presets = [];
+
+function clearPreset() {
+  const select = $("ctl-preset");
+  if (select && select.value) {
+    select.value = "";
+    setText("preset-caption", "");
+  }
+}
+
+async function loadPresets() {
+  const select = $("ctl-preset");
+  if (!select) return;
+  try {
+    const answer = await getPresets(config.urls);
+    presets = Array.isArray(answer) ? answer : answer.presets ?? [];
+  } catch {
+    select.disabled = true;
+    return;
+  }
+  for (const preset of presets) {
+    const option = document.createElement("option");
+    option.value = preset.id;
+    option.textContent = preset.title;
+    select.appendChild(option);
+  }
+  select.addEventListener("change", () => {
+    const preset = presets.find((p) => p.id === select.value);
+    if (!preset) return;
+    page.state = fromParams(preset.params);
+    syncControls(form, page.state);
+    setText("preset-caption", preset.caption);
+    writeUrl(true);
+    page.lastParams = JSON.stringify(toRequest(page.state));
+    run({ animate: true });
+  });
+}
+
+// ---- start ------------------------------------------------------------------------------------
+
+// On a phone the secondary settings start folded, so the slider and the chain come first.
+if (window.matchMedia("(max-width: 860px)").matches) {
+  for (const group of document.querySelectorAll("details.group")) group.open = false;
+}
+syncControls(form, page.state);
+bindControls(form, onEdit);
+loadPresets();
+initSharing({ config, getState: () => page.state, getResult: () => page.result, downloadJson, downloadCsv });
+if (config.mode === "embed") initEmbed({ config, getState: () => page.state, view: page.view });
+stream.connect();
+page.lastParams = JSON.stringify(toRequest(page.state));
+// The first result comes by POST (the socket is still opening); later ones stream.
+run({ animate: true });

@@ -1,0 +1,42 @@
+// The plain-words readout: what the numbers mean, in the articles' language.
+
+import { formatGradient, formatNumber, formatPow10, subscript } from "./format.js";
+
+function zeroReason(state) {
+  if (state.w_in === 0) return " (W1 = 0)";
+  if (state.cell === "rnn" && state.activation === "relu") return " (dead ReLU)";
+  return "";
+}
+
+/** The headline: how much of x₁ reaches the output(s). */
+export function influenceSentence(result, state) {
+  const T = result.grad_log10.length;
+  const target = state.loss === "all" ? `the loss over ŷ${subscript(1)} … ŷ${subscript(T)}` : `ŷ${subscript(T)}`;
+  const log10 = result.input_grad_log10[0];
+  const factor = log10 === null ? `exactly zero${zeroReason(state)}` : formatPow10(log10);
+  return `x${subscript(1)} reaches ${target} multiplied by ${factor}.`;
+}
+
+/** The mechanism: the factor per step back, and the gradient at both ends of the chain. */
+export function growthSentence(result) {
+  const T = result.grad_log10.length;
+  const growth = result.growth_per_step;
+  const ends = T > 1
+    ? ` The gradient is ${formatGradient(result.grad_log10[0])} at h${subscript(1)} and ${formatGradient(result.grad_log10[T - 1])} at h${subscript(T)}.`
+    : "";
+  if (growth === 0) return `The gradient dies on the way back: a step multiplies it by 0.${ends}`;
+  const word = { vanishing: "it vanishes", exploding: "it explodes", stable: "it holds steady" }[result.regime];
+  return `Each step back multiplies the gradient by about ${formatNumber(growth)}, so ${word}.${ends}`;
+}
+
+/** The remedy, when clipping is on. */
+export function clippingSentence(result) {
+  if (result.clipped_param_grad_norm === null || result.clipped_param_grad_norm === undefined) return "";
+  const before = result.param_grad_log10 === null ? "zero" : formatPow10(result.param_grad_log10);
+  return `Clipping rescales the parameter gradient from ${before} to ${formatNumber(result.clipped_param_grad_norm)}.`;
+}
+
+/** "× 0.1 per step back", shown beside the regime. */
+export function growthBadge(result) {
+  return `× ${formatNumber(result.growth_per_step)} per step back`;
+}

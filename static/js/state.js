@@ -1,0 +1,149 @@
+// The page state: one table of fields with the API's names, serialised to and from the URL query.
+// Only values that differ from the default go into the URL, so links stay short; loading the
+// URL fills the rest from the table, which reproduces the view. Every request sends every field.
+// One default differs from the API's: the page opens on the articles' linear neuron
+// (f(a) = a), where W2 alone decides the regime; the API's default is tanh.
+
+const MAX_SAFE_SEED = Number.MAX_SAFE_INTEGER;
+
+export const FIELDS = [
+  { name: "cell", type: "enum", default: "rnn", options: ["rnn", "lstm", "gru"] },
+  { name: "activation", type: "enum", default: "linear", options: ["tanh", "relu", "sigmoid", "linear"] },
+  { name: "hidden_size", type: "int", default: 1, min: 1, max: 512 },
+  { name: "seq_len", type: "int", default: 20, min: 1, max: 2000 },
+  { name: "w_rec", type: "float", default: 1.0, min: -1000, max: 1000 },
+  { name: "w_in", type: "float", default: 1.0, min: -1000, max: 1000 },
+  { name: "bias", type: "float", default: 0.0, min: -1000, max: 1000 },
+  { name: "recurrent_init", type: "enum", default: "orthogonal", options: ["orthogonal", "identity", "gaussian"] },
+  { name: "input_pattern", type: "enum", default: "impulse", options: ["impulse", "constant", "sine", "random"] },
+  { name: "inputs", type: "numbers", default: null, maxLength: 2000 },
+  { name: "loss", type: "enum", default: "last", options: ["last", "all"] },
+  { name: "clip_norm", type: "positive?", default: null, max: 1e6 },
+  { name: "forget_bias", type: "float", default: 0.0, min: -1000, max: 1000 },
+  { name: "bidirectional", type: "bool", default: false },
+  { name: "seed", type: "int", default: 0, min: 0, max: MAX_SAFE_SEED },
+];
+
+// Page-only options (never sent to the API): what an embed shows.
+export const VIEW_FIELDS = ["controls", "panels"];
+
+const BY_NAME = new Map(FIELDS.map((field) => [field.name, field]));
+
+export function field(name) {
+  return BY_NAME.get(name);
+}
+
+/** Narrow the table's numeric bounds to the server's limits (from the page config). */
+export function applyLimits(limits) {
+  const weight = limits.max_abs_weight;
+  for (const name of ["w_rec", "w_in", "bias", "forget_bias"]) {
+    Object.assign(BY_NAME.get(name), { min: -weight, max: weight });
+  }
+  BY_NAME.get("seq_len").max = limits.max_seq_len;
+  BY_NAME.get("hidden_size").max = limits.max_hidden_size;
+  BY_NAME.get("inputs").maxLength = limits.max_seq_len;
+}
+
+export function defaults() {
+  return Object.fromEntries(FIELDS.map((f) => [f.name, f.default]));
+}
+
+function clampNumber(f, value) {
+  const low = f.min ?? -Infinity;
+  const high = f.max ?? Infinity;
+  return Math.min(high, Math.max(low, value));
+}
+
+/** Coerce a raw value (string from the URL or a control, or a number) to the field's type.
+ * Returns the default when the value cannot be understood; numbers are clamped to the limits. */
+export function coerce(f, raw) {
+  if (raw === null || raw === undefined) return f.default;
+  const text = String(raw).trim();
+  switch (f.type) {
+    case "enum":
+      return f.options.includes(text) ? text : f.default;
+    case "bool":
+      return ["true", "1", "on", "yes"].includes(text.toLowerCase());
+    case "int": {
+      const value = Number(text);
+      return text !== "" && Number.isFinite(value) ? clampNumber(f, Math.round(value)) : f.default;
+    }
+    case "float": {
+      const value = Number(text);
+      return text !== "" && Number.isFinite(value) ? clampNumber(f, value) : f.default;
+    }
+    case "positive?": {
+      const value = Number(text);
+      if (text === "" || !Number.isFinite(value) || value <= 0) return null;
+      return Math.min(f.max, value);
+    }
+    case "numbers": {
+      const values = Array.isArray(raw) ? raw : text.split(/[\s,;]+/).filter((p) => p !== "");
+      const numbers = values.map(Number);
+      if (numbers.length === 0 || !numbers.every(Number.isFinite)) return null;
+      return numbers.slice(0, f.maxLength);
+    }
+    default:
+      return f.default;
+  }
+}
+
+function sameValue(a, b) {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i]);
+  }
+  return a === b;
+}
+
+function formatValue(value) {
+  return Array.isArray(value) ? value.join(",") : String(value);
+}
+
+/** Read the state and the view options from a query string ("?w_rec=2&cell=lstm"). */
+export function parseQuery(search) {
+  const query = new URLSearchParams(search);
+  const state = {};
+  for (const f of FIELDS) state[f.name] = query.has(f.name) ? coerce(f, query.get(f.name)) : f.default;
+  const view = {};
+  for (const name of VIEW_FIELDS) if (query.has(name)) view[name] = query.get(name);
+  return { state, view };
+}
+
+/** The query string for a state (non-default fields only, in table order), without the "?". */
+export function toQuery(state, view = {}) {
+  const query = new URLSearchParams();
+  for (const f of FIELDS) {
+    const value = state[f.name];
+    if (value !== null && value !== undefined && !sameValue(value, f.default)) {
+      query.set(f.name, formatValue(value));
+    }
+  }
+  for (const name of VIEW_FIELDS) if (view[name]) query.set(name, view[name]);
+  return query.toString();
+}
+
+/** The API request body for a state: every field, nulls left out, seq_len implied by inputs. */
+export function toRequest(state) {
+  const body = {};
+  for (const f of FIELDS) {
+    const value = state[f.name];
+    if (value !== null && value !== undefined) body[f.name] = value;
+  }
+  if (body.inputs) delete body.seq_len;
+  return body;
+}
+
+/** A key for everything but w_rec: the phase diagram only needs recomputing when it changes. */
+export function sweepKey(state) {
+  const { w_rec: _ignored, ...rest } = toRequest(state);
+  return JSON.stringify(rest);
+}
+
+/** Merge a preset's params (API names) over the defaults, as a full state. */
+export function fromParams(params) {
+  const state = defaults();
+  for (const f of FIELDS) {
+    if (params[f.name] !== undefined) state[f.name] = coerce(f, params[f.name]);
+  }
+  return state;
+}

@@ -1,0 +1,170 @@
+"""The visualizer page in Chromium: slider, regime, readout, unrolled graph, URL state, keyboard,
+phone width. Numbers on the page are checked against the closed form of the linear RNN."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def errors(page: Page) -> Iterator[list[str]]:
+    """Console errors and uncaught exceptions of the page; each test asserts there are none."""
+    found: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            found.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: found.append(f"uncaught: {error}"))
+    yield found
+
+
+def set_slider(page: Page, value: float, selector: str = "#w-rec") -> None:
+    """Move a range input as a drag does: input events, then change on release."""
+    page.locator(selector).evaluate(
+        """(slider, value) => {
+            slider.value = String(value);
+            slider.dispatchEvent(new Event("input", { bubbles: true }));
+            slider.dispatchEvent(new Event("change", { bubbles: true }));
+        }""",
+        value,
+    )
+
+
+def settled(page: Page) -> None:
+    """Wait until the unrolled graph has played the last result out."""
+    expect(page.locator("#unrolled")).to_have_attribute("data-state", "done")
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_slider_moves_regime_from_vanishing_to_exploding(
+    page: Page, live_server, errors: list[str]
+) -> None:
+    # The page opens on the articles' linear neuron, T = 20: x1 reaches y20 times W2^19.
+    page.goto(live_server.url + "/")
+    expect(page.locator("#regime")).to_have_text("stable")
+    set_slider(page, 0.1)
+    expect(page.locator("#regime")).to_have_text("vanishing")
+    expect(page.locator("#readout-text")).to_contain_text(
+        "x₁ reaches ŷ₂₀ multiplied by 1.0 × 10⁻¹⁹."
+    )
+    expect(page.locator("#growth")).to_have_text("× 0.1 per step back")
+    set_slider(page, 2)
+    expect(page.locator("#regime")).to_have_text("exploding")
+    # 2^19 = 524288 = 5.2 × 10^5
+    expect(page.locator("#readout-text")).to_contain_text("multiplied by 5.2 × 10⁵.")
+    expect(page.locator("#w-rec-number")).to_have_value("2")
+    assert query(page)["w_rec"] == ["2"]
+    settled(page)
+    assert errors == []
+
+
+def test_unrolled_graph_has_one_node_a_step(page: Page, live_server, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    for steps in (5, 40, 41, 150):
+        page.goto(f"{live_server.url}/?seq_len={steps}&w_rec=0.9")
+        settled(page)
+        nodes = page.locator("#unrolled [data-t]")
+        expect(nodes).to_have_count(steps)
+        assert nodes.evaluate_all("ns => ns.map(n => Number(n.dataset.t))") == list(
+            range(1, steps + 1)
+        )
+        compact = "is-compact" in (page.locator("#unrolled").get_attribute("class") or "")
+        assert compact == (steps > 40)
+    # Hover text carries the number: |dL/dh_1| = 0.9^149 for the linear neuron.
+    title = page.locator('#unrolled [data-t="1"] > title').text_content() or ""
+    exponent = 149 * math.log10(0.9)  # -6.82 -> 1.5 × 10^-7
+    mantissa = 10 ** (exponent - math.floor(exponent))
+    assert f"‖∂L/∂h₁‖ = {mantissa:.1f} × 10⁻⁷" in title
+    assert errors == []
+
+
+def test_reload_and_history_restore_the_state(page: Page, live_server, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(live_server.url + "/")
+    expect(page.locator("#regime")).to_have_text("stable")
+    page.locator("#ctl-seq_len").fill("7")
+    page.locator("#ctl-seq_len").press("Enter")
+    page.locator("#ctl-loss").select_option("all")
+    set_slider(page, 1.5)
+    expect(page.locator("#regime")).to_have_text("exploding")
+    assert query(page) == {"seq_len": ["7"], "w_rec": ["1.5"], "loss": ["all"]}
+
+    page.reload()
+    expect(page.locator("#w-rec")).to_have_value("1.5")
+    expect(page.locator("#ctl-seq_len")).to_have_value("7")
+    expect(page.locator("#ctl-loss")).to_have_value("all")
+    expect(page.locator("#regime")).to_have_text("exploding")
+    expect(page.locator("#unrolled [data-t]")).to_have_count(7)
+    expect(page.locator("#readout-text")).to_contain_text("the loss over ŷ₁ … ŷ₇")
+
+    page.go_back()  # undoes the slider move: W2 back to its default, 1
+    expect(page.locator("#w-rec")).to_have_value("1")
+    expect(page.locator("#regime")).to_have_text("stable")
+    page.go_forward()
+    expect(page.locator("#regime")).to_have_text("exploding")
+    assert errors == []
+
+
+def test_keyboard_only(page: Page, live_server, errors: list[str]) -> None:
+    page.goto(live_server.url + "/")
+    expect(page.locator("#regime")).to_have_text("stable")
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "w-rec":
+            break
+    assert page.evaluate("document.activeElement.id") == "w-rec"
+    page.keyboard.press("End")
+    expect(page.locator("#w-rec-number")).to_have_value("3")
+    expect(page.locator("#regime")).to_have_text("exploding")
+    page.keyboard.press("Home")
+    for _ in range(50):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#w-rec-number")).to_have_value("0.5")
+    expect(page.locator("#regime")).to_have_text("vanishing")
+    # The exact value field is next, then W1: typing commits on Enter.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ctl-w_in"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    expect(page.locator("#readout-text")).to_contain_text("multiplied by exactly zero (W1 = 0).")
+    # Buttons answer Enter too.
+    page.locator("#copy-link").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#share-status")).not_to_be_empty()
+    assert errors == []
+
+
+def test_phone_width_has_no_sideways_scroll(page: Page, live_server, errors: list[str]) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server.url + "/?w_rec=0.5&seq_len=30")
+    expect(page.locator("#regime")).to_have_text("vanishing")
+    settled(page)
+    expect(page.locator("#w-rec")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The long chain scrolls inside its own box instead.
+    box = page.locator(".unrolled-scroll")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")
+    assert errors == []
+
+
+def test_api_error_is_shown_to_the_user(page: Page, live_server, errors: list[str]) -> None:
+    # seq_len * hidden_size = 1,024,000 is over the server's work cap: a 422 that names the field.
+    page.goto(live_server.url + "/?seq_len=2000&hidden_size=512")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text("hidden_size")
+    # Chromium logs the failed request itself; nothing else may go wrong.
+    assert [e for e in errors if "status of 422" not in e] == []
