@@ -122,10 +122,12 @@ def simulate(
     log_norm = param_grad_log10(p, 0)
     extra: dict[str, Any] = {}
     if config.cell == "lstm":
-        from .lstm import cell_grad_log10
+        from .lstm import LstmStep, cell_grad_log10
 
+        assert isinstance(p.rule, LstmStep)
+        cell_grads = cell_grad_log10(p.rule, p.backward.state, p.backward.scale)
         extra["cell_state"] = _numpy(concat_directions(p.trace.cell[:, :, 0]))
-        extra["cell_grad_log10"] = _numpy(join_directions(cell_grad_log10(p)[:, :, 0]))
+        extra["cell_grad_log10"] = _numpy(join_directions(cell_grads[:, :, 0]))
     if config.cell != "rnn":
         extra["gates"] = {
             name: _numpy(concat_directions(value[:, :, 0]))

@@ -7,10 +7,10 @@ from typing import Any
 
 import torch
 
-from . import rnn
+from . import gru, lstm, rnn
 from .bptt import Backward, StepRule, backpropagate
 from .cancel import Poll
-from .config import ConfigError, SimConfig
+from .config import SimConfig
 from .logspace import combine_scaled, log10_hypot, log10_norm, log10_norm_sum
 from .weights import Network
 
@@ -62,8 +62,12 @@ def run_pass(
     if config.cell == "rnn":
         trace: Any = rnn.forward(x_proj, q, w, config.activation, poll)
         rule = rnn.RnnStep(trace, q, w, config.activation)
+    elif config.cell == "lstm":
+        trace = lstm.forward(x_proj, q, w, poll)
+        rule = lstm.LstmStep(trace, q, w)
     else:
-        raise ConfigError("cell", f"{config.cell} is not available yet in this engine build")
+        trace = gru.forward(x_proj, q, w, poll)
+        rule = gru.GruStep(trace, q, w)
     seq_len, size = x.shape[0], q.shape[-1]
     direct = torch.zeros(rule.state_size, device=device, dtype=dtype)  # (S,)
     direct[:size] = 1.0  # the loss is a plain sum of the components of h_t
