@@ -1,0 +1,174 @@
+"""The bounded pool (503 when full) and the result cache (one computation per request)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from http_helpers import strict_json
+from websockets.sync.client import connect
+
+import server.compute
+from server.cache import ResultCache
+from server.pool import ComputePool, PoolFull
+
+
+def test_pool_refuses_beyond_workers_plus_queue() -> None:
+    async def scenario() -> None:
+        pool = ComputePool(workers=1, queue_size=1)
+        gate = threading.Event()
+        running = asyncio.ensure_future(pool.run(gate.wait))
+        waiting = asyncio.ensure_future(pool.run(lambda: 42))
+        await asyncio.sleep(0.05)
+        assert pool.pending == 2
+        with pytest.raises(PoolFull):
+            await pool.run(lambda: 0)
+        # A waiter that gives up before its job starts frees its slot at once.
+        waiting.cancel()
+        await asyncio.sleep(0.05)
+        assert pool.pending == 1
+        gate.set()
+        assert await running is True
+        assert await pool.run(lambda: 7) == 7
+        assert (pool.pending, pool.running) == (0, 0)
+        pool.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_pool_keeps_the_slot_of_a_running_job_whose_waiter_left() -> None:
+    async def scenario() -> None:
+        pool = ComputePool(workers=1, queue_size=0)
+        gate = threading.Event()
+        job = asyncio.ensure_future(pool.run(gate.wait))
+        await asyncio.sleep(0.05)
+        job.cancel()
+        await asyncio.sleep(0.05)
+        # The thread still works, so the slot stays taken until it ends.
+        assert (pool.pending, pool.running) == (1, 1)
+        with pytest.raises(PoolFull):
+            await pool.run(lambda: 0)
+        gate.set()
+        for _ in range(100):
+            if pool.pending == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert (pool.pending, pool.running) == (0, 0)
+        pool.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_cache_evicts_least_recently_used_by_count_and_bytes() -> None:
+    cache = ResultCache(max_entries=2, max_bytes=10)
+    cache.put("a", b"1111")
+    cache.put("b", b"2222")
+    assert cache.get("a") == b"1111"  # a is now the most recent
+    cache.put("c", b"3333")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"1111", None, b"3333")
+    cache.put("d", b"4444444")  # 7 + 4 bytes > 10: the oldest goes
+    assert len(cache) == 1 and cache.get("d") == b"4444444"
+    cache.put("huge", b"x" * 11)  # larger than the whole budget: not stored
+    assert cache.get("huge") is None and cache.get("d") == b"4444444"
+
+
+def test_cache_merges_concurrent_identical_requests_and_not_failures() -> None:
+    async def scenario() -> None:
+        cache = ResultCache(max_entries=8, max_bytes=1000)
+        calls = 0
+
+        async def compute() -> bytes:
+            nonlocal calls
+            calls += 1
+            await asyncio.sleep(0.05)
+            return b"result"
+
+        results = await asyncio.gather(*(cache.get_or_compute("k", compute) for _ in range(20)))
+        assert results == [b"result"] * 20 and calls == 1
+        assert await cache.get_or_compute("k", compute) == b"result" and calls == 1
+
+        async def fail() -> bytes:
+            raise ValueError("engine said no")
+
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                await cache.get_or_compute("bad", fail)
+        assert cache.get("bad") is None
+
+        # A waiter that goes away does not cancel the computation the others wait for.
+        slow = asyncio.ensure_future(cache.get_or_compute("s", compute))
+        other = asyncio.ensure_future(cache.get_or_compute("s", compute))
+        await asyncio.sleep(0.01)
+        slow.cancel()
+        assert await other == b"result"
+
+    asyncio.run(scenario())
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def gated_engine(monkeypatch) -> dict[str, Any]:
+    """Replace the server's engine call by one that waits for a gate and counts its calls."""
+    state: dict[str, Any] = {"calls": 0, "gate": threading.Event()}
+    real = server.compute._simulate_json
+
+    def gated(config: Any, limits: Any) -> bytes:
+        state["calls"] += 1
+        assert state["gate"].wait(30)
+        return real(config, limits)
+
+    monkeypatch.setattr(server.compute, "_simulate_json", gated)
+    return state
+
+
+def test_503_with_retry_after_when_the_pool_is_full(start_server, gated_engine) -> None:
+    live = start_server(workers=1, queue_size=0)
+    compute = live.server.config.app.state.compute
+    with ThreadPoolExecutor(1) as executor:
+        first = executor.submit(httpx.post, f"{live.url}/api/v1/simulate", json={"seed": 1})
+        wait_for(lambda: compute.pool.running == 1)
+        busy = httpx.post(f"{live.url}/api/v1/simulate", json={"seed": 2}, timeout=30)
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == "1"
+        assert "busy" in strict_json(busy.text)["detail"]
+        # The stream says so in an error frame and stays open.
+        with connect(f"{live.ws_url}/api/v1/stream") as socket:
+            socket.send('{"type": "simulate", "id": 9, "params": {"seed": 3}}')
+            frame = strict_json(str(socket.recv(timeout=30)))
+            assert (frame["type"], frame["id"]) == ("error", 9)
+            assert "busy" in frame["detail"]
+        gated_engine["gate"].set()
+        assert first.result(timeout=30).status_code == 200
+    again = httpx.post(f"{live.url}/api/v1/simulate", json={"seed": 2}, timeout=30)
+    assert again.status_code == 200
+
+
+def test_a_class_opening_one_preset_costs_one_computation(start_server, gated_engine) -> None:
+    live = start_server(workers=2, queue_size=2)
+    url = f"{live.url}/api/v1/simulate?activation=linear&seq_len=5&w_rec=0.1"
+    with ThreadPoolExecutor(30) as executor:
+        students = [executor.submit(httpx.get, url, timeout=30) for _ in range(30)]
+        wait_for(lambda: gated_engine["calls"] == 1)
+        time.sleep(0.2)  # let every student's request arrive while the one computation waits
+        gated_engine["gate"].set()
+        answers = [s.result(timeout=30) for s in students]
+    # 30 concurrent identical requests share one computation even with only 4 pool slots.
+    assert [a.status_code for a in answers] == [200] * 30
+    assert gated_engine["calls"] == 1
+    assert len({a.content for a in answers}) == 1
+    assert answers[0].json()["grad_log10"][0] == pytest.approx(-4, abs=1e-9)
+    body = {"activation": "linear", "seq_len": 5, "w_rec": 0.1}
+    assert httpx.post(f"{live.url}/api/v1/simulate", json=body).content == answers[0].content
+    assert gated_engine["calls"] == 1
