@@ -62,7 +62,7 @@ def growth_from(grad_last: torch.Tensor) -> torch.Tensor:
 
 
 def _weights(p: Pass, config: SimConfig, b_ih: torch.Tensor) -> dict[str, np.ndarray]:
-    w_hh = config.w_rec * p.q.double().cpu()  # (D, G*H, H)
+    w_hh = (p.w[0] * p.q).double().cpu()  # (D, G*H, H) in the working dtype, as used
     out: dict[str, np.ndarray] = {}
     for d, suffix in enumerate(["", "_reverse"][: config.directions]):
         out[f"weight_ih_l0{suffix}"] = p.w_ih[d].double().cpu().numpy()
