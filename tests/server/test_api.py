@@ -53,6 +53,9 @@ def test_articles_linear_five_steps(client: httpx.Client, w_rec: float, expected
         {"activation": "sigmoid", "bidirectional": True, "hidden_size": 3, "seed": 7},
         {"inputs": [[1.0, 0.5], [0.0, -1.0], [2.0, 0.0]], "clip_norm": 0.5},
         {"activation": "relu", "bias": -5.0},
+        {"cell": "lstm", "hidden_size": 3, "seq_len": 30, "forget_bias": 1.0, "loss": "all"},
+        {"cell": "gru", "hidden_size": 2, "bidirectional": True, "input_pattern": "sine"},
+        {"cell": "lstm", "w_in": 1000, "bias": 1000, "seq_len": 50, "clip_norm": 2.0},
     ],
 )
 def test_post_equals_the_engine(client: httpx.Client, params: dict[str, Any]) -> None:
