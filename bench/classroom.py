@@ -1,0 +1,194 @@
+"""Target 4: a classroom of WebSocket sliders plus HTTP preset readers against one server.
+
+Every client stops by itself: senders after `duration` seconds, then each waits (bounded) for the
+reply to its last slider position. Loopback only; the server runs in its own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+from bench.serve import ServerProcess
+from bench.stream_bench import MAX_FRAME, frame_kind
+from bench.timing import percentile
+
+SLIDER_PARAMS = {"cell": "rnn", "activation": "tanh", "hidden_size": 32, "seq_len": 100}
+DONE_ID = re.compile(r'"id":(\d+)')
+FINAL_WAIT_S = 15.0  # after the last move, how long a client waits for its newest reply
+
+
+@dataclass
+class Tally:
+    """What all clients saw; asyncio runs them on one thread, so plain counters are safe."""
+
+    latencies: list[float] = field(default_factory=list)  # newest send -> its done, seconds
+    errors: list[str] = field(default_factory=list)
+    ws_sent: int = 0
+    ws_done: int = 0
+    ws_done_stale: int = 0  # a done for an id the client had already superseded
+    ws_frames: int = 0
+    ws_bytes: int = 0
+    http_ok: int = 0
+
+    def error(self, what: str) -> None:
+        if len(self.errors) < 1000:
+            self.errors.append(what[:200])
+        else:
+            self.errors.append("...")
+
+
+def _query(params: dict[str, Any]) -> dict[str, str]:
+    return {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in params.items()}
+
+
+async def slider_client(
+    ws_url: str, index: int, duration: float, rate_hz: float, tally: Tally
+) -> None:
+    """Drag the slider at rate_hz: each move a simulate with a new id and w_rec; latest wins."""
+    rng = random.Random(index)
+    position = rng.randrange(0, 301)  # the page's slider: 0 .. 3 in steps of 0.01
+    sent_at: dict[int, float] = {}
+    newest = -1
+    stopping = False  # set once the drag ends: the next newest done is the final one
+    final = asyncio.Event()
+    try:
+        async with connect(ws_url, max_size=MAX_FRAME, open_timeout=30) as ws:
+
+            async def receive() -> None:
+                async for text in ws:
+                    tally.ws_frames += 1
+                    tally.ws_bytes += len(text)
+                    kind = frame_kind(text)
+                    if kind == "error":
+                        tally.error(f"client {index}: {str(text)[:150]}")
+                    elif kind == "done":
+                        tally.ws_done += 1
+                        head = text[:60] if isinstance(text, str) else text[:60].decode()
+                        match = DONE_ID.search(head)
+                        done_id = int(match.group(1)) if match else -2
+                        if done_id == newest:
+                            tally.latencies.append(time.perf_counter() - sent_at[done_id])
+                            if stopping:
+                                final.set()
+                        else:
+                            tally.ws_done_stale += 1
+
+            receiver = asyncio.create_task(receive())
+            # Start out of phase so 200 clients do not all move on the same tick.
+            await asyncio.sleep(rng.random() / rate_hz)
+            end = time.perf_counter() + duration
+            next_move = time.perf_counter()
+            while time.perf_counter() < end:
+                position = min(300, max(0, position + rng.choice((-2, -1, 1, 2))))
+                newest += 1
+                params = {**SLIDER_PARAMS, "w_rec": position / 100}
+                message = json.dumps({"type": "simulate", "id": newest, "params": params})
+                sent_at[newest] = time.perf_counter()
+                sent_at.pop(newest - 50, None)  # only recent ids can still be answered
+                await ws.send(message)
+                tally.ws_sent += 1
+                next_move += 1.0 / rate_hz
+                await asyncio.sleep(max(0.0, next_move - time.perf_counter()))
+            stopping = True
+            try:
+                await asyncio.wait_for(final.wait(), FINAL_WAIT_S)
+            except TimeoutError:
+                tally.error(f"client {index}: no reply to its last move within {FINAL_WAIT_S} s")
+            receiver.cancel()
+            await asyncio.gather(receiver, return_exceptions=True)
+    except Exception as exc:  # any failure of a client is an error of the run
+        tally.error(f"client {index}: {type(exc).__name__}: {exc}")
+
+
+async def preset_client(
+    url: str, index: int, duration: float, rate_hz: float, tally: Tally
+) -> None:
+    """Read the preset list, then GET /simulate for a preset, at rate_hz."""
+    rng = random.Random(10_000 + index)
+    end = time.perf_counter() + duration
+    async with httpx.AsyncClient(base_url=url, timeout=30.0) as client:
+        presets: list[dict[str, Any]] = []
+        while time.perf_counter() < end:
+            started = time.perf_counter()
+            try:
+                if not presets or rng.random() < 0.5:
+                    response = await client.get("/api/v1/presets")
+                    if response.status_code == 200:
+                        presets = response.json()
+                else:
+                    preset = rng.choice(presets)
+                    response = await client.get("/api/v1/simulate", params=_query(preset["params"]))
+                if response.status_code == 200:
+                    tally.http_ok += 1
+                else:
+                    tally.error(f"http {index}: {response.status_code} {response.text[:100]}")
+            except httpx.HTTPError as exc:
+                tally.error(f"http {index}: {type(exc).__name__}: {exc}")
+            await asyncio.sleep(max(0.0, 1.0 / rate_hz - (time.perf_counter() - started)))
+
+
+async def _classroom(
+    server: ServerProcess, clients: int, http_clients: int, duration: float, rate_hz: float
+) -> tuple[Tally, float]:
+    tally = Tally()
+    ws_url = server.ws_url + "/api/v1/stream"
+    start = time.perf_counter()
+    tasks = [slider_client(ws_url, i, duration, rate_hz, tally) for i in range(clients)]
+    tasks += [preset_client(server.url, i, duration, 10.0, tally) for i in range(http_clients)]
+    # A hard bound on the whole run, whatever happens to the server.
+    await asyncio.wait_for(asyncio.gather(*tasks), duration + FINAL_WAIT_S + 60)
+    return tally, time.perf_counter() - start
+
+
+def _warm_up(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url, timeout=60.0) as client:
+        for seed in range(3):
+            client.post("/api/v1/simulate", json={**SLIDER_PARAMS, "seed": 90_000 + seed})
+        client.get("/api/v1/presets")
+
+
+def classroom_figures(
+    *, clients: int, http_clients: int, duration: float, rate_hz: float = 10.0
+) -> dict[str, Any]:
+    """Run the classroom on a fresh server; latency percentiles, throughput, errors, RSS."""
+    with ServerProcess() as server:
+        _warm_up(server)
+        rss_before = server.rss()
+        tally, elapsed = asyncio.run(_classroom(server, clients, http_clients, duration, rate_hz))
+        time.sleep(1.0)  # let the server drop closed sockets before reading its memory
+        rss_after = server.rss()
+        alive = server.process.poll() is None
+    if not alive:
+        tally.error("the server process died during the run")
+    latencies_ms = [s * 1000.0 for s in tally.latencies]
+    return {
+        "clients": clients,
+        "http_clients": http_clients,
+        "duration_s": duration,
+        "rate_hz": rate_hz,
+        "elapsed_s": round(elapsed, 3),
+        "errors": len(tally.errors),
+        "error_samples": tally.errors[:5],
+        "ws_sent": tally.ws_sent,
+        "ws_done": tally.ws_done,
+        "ws_done_stale": tally.ws_done_stale,
+        "ws_frames": tally.ws_frames,
+        "ws_megabytes": round(tally.ws_bytes / 1e6, 3),
+        "http_ok": tally.http_ok,
+        "latency_samples": len(latencies_ms),
+        "latency_p50_ms": round(percentile(latencies_ms, 50), 3),
+        "latency_p99_ms": round(percentile(latencies_ms, 99), 3),
+        "requests_per_s": round((tally.ws_sent + tally.http_ok) / duration, 1),
+        "done_per_s": round(tally.ws_done / duration, 1),
+        "rss_before_mb": round((rss_before or 0) / 1e6, 1),
+        "rss_after_mb": round((rss_after or 0) / 1e6, 1),
+    }
