@@ -83,7 +83,8 @@ export function splitFrame(frame) {
 export class SimulationStream {
   constructor(url, handlers) {
     this.url = url;
-    this.handlers = handlers; // {forward(frame), backward(frame), done(id, result), error(id, detail), closed(id)}
+    // {forward(frame), backward(frame), done(id, result), error(id, detail), closed(id), status(state)}
+    this.handlers = handlers;
     this.socket = null;
     this.latestId = null;
     this.nextId = 1;
@@ -108,11 +109,13 @@ export class SimulationStream {
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.retryMs = 500;
+      this.handlers.status("open");
     });
     socket.addEventListener("message", (event) => this.receive(event.data));
     socket.addEventListener("close", () => {
       const pending = this.latestId;
       this.socket = null;
+      this.handlers.status("closed");
       this.latestId = null;
       if (pending !== null) this.handlers.closed(pending);
       this.scheduleReconnect();

@@ -26,6 +26,7 @@ const page = {
   sweepKey: null,
   sweepAbort: null,
   sweepTimer: null,
+  dragging: false, // a slider gesture is under way: its moves share one history entry
 };
 
 const graph = $("unrolled") ? new UnrolledGraph($("unrolled"), $("unrolled-legend"), { reducedMotion }) : null;
@@ -52,6 +53,10 @@ const stream = new SimulationStream(config.urls.stream.replace(/^http/, "ws"), {
   done: (id, result) => page.run && page.run.id === id && complete(result),
   error: (id, detail) => page.run && page.run.id === id && fail(detail),
   closed: (id) => page.run && page.run.id === id && runByPost(page.run.params),
+  // Exposed for course pages' scripts and tests: "open" while results stream, else "closed".
+  status: (state) => {
+    document.body.dataset.stream = state;
+  },
 });
 
 function feed(frame) {
@@ -204,14 +209,19 @@ function onEdit(name, value, { discrete, invalid }) {
   syncControls(form, page.state);
   updateAvailability(form, page.state);
   clearPreset();
-  writeUrl(discrete);
+  // One history entry per gesture: a drag's first move pushes, later moves and the release replace.
+  writeUrl(!page.dragging);
+  page.dragging = !discrete;
   const params = JSON.stringify(toRequest(page.state));
-  if (discrete && params === page.lastParams && page.result && graph) {
-    // The drag already computed this; the release only replays the animation.
-    graph.begin({ T: page.result.hidden.length, loss: page.state.loss, bidirectional: page.state.bidirectional, animate: true });
-    replay(page.result);
-    graph.finish(page.result);
-    return;
+  if (discrete && params === page.lastParams) {
+    if (page.run) return; // the drag's own request is still on its way
+    if (page.result && graph) {
+      // The drag already computed this; the release only replays the animation.
+      graph.begin({ T: page.result.hidden.length, loss: page.state.loss, bidirectional: page.state.bidirectional, animate: true });
+      replay(page.result);
+      graph.finish(page.result);
+      return;
+    }
   }
   page.lastParams = params;
   run({ animate: discrete });
@@ -219,6 +229,7 @@ function onEdit(name, value, { discrete, invalid }) {
 
 window.addEventListener("popstate", () => {
   Object.assign(page, parseQuery(window.location.search));
+  page.dragging = false;
   syncControls(form, page.state);
   page.lastParams = JSON.stringify(toRequest(page.state));
   run({ animate: false });

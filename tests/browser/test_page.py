@@ -3,8 +3,10 @@ phone width. Numbers on the page are checked against the closed form of the line
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -29,8 +31,12 @@ def test_slider_moves_regime_from_vanishing_to_exploding(
     page: Page, errors: list[str], slide: Slide
 ) -> None:
     # The page opens on the articles' linear neuron, T = 20: x1 reaches y20 times W2^19.
-    page.goto("/")
+    with page.expect_websocket() as socket_info:
+        page.goto("/")
+    frames: list[dict[str, Any]] = []
+    socket_info.value.on("framereceived", lambda payload: frames.append(json.loads(payload)))
     expect(page.locator("#regime")).to_have_text("stable")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
     slide(page.locator("#w-rec"), 0.1)
     expect(page.locator("#regime")).to_have_text("vanishing")
     expect(page.locator("#readout-text")).to_contain_text(
@@ -44,6 +50,10 @@ def test_slider_moves_regime_from_vanishing_to_exploding(
     expect(page.locator("#w-rec-number")).to_have_value("2")
     assert query(page)["w_rec"] == ["2"]
     settled(page)
+    # The slider's results came over the stream: forward, backward, done frames.
+    kinds = {frame["type"] for frame in frames}
+    assert {"forward", "backward", "done"} <= kinds
+    assert frames[-1]["type"] == "done" and frames[-1]["result"]["params"]["w_rec"] == 2
     assert errors == []
 
 
@@ -88,9 +98,15 @@ def test_reload_and_history_restore_the_state(page: Page, errors: list[str], sli
     expect(page.locator("#unrolled [data-t]")).to_have_count(7)
     expect(page.locator("#readout-text")).to_contain_text("the loss over ŷ₁ … ŷ₇")
 
-    page.go_back()  # undoes the slider move: W2 back to its default, 1
+    page.go_back()  # undoes the slider move only: W2 back to its default, 1
     expect(page.locator("#w-rec")).to_have_value("1")
     expect(page.locator("#regime")).to_have_text("stable")
+    assert query(page) == {"seq_len": ["7"], "loss": ["all"]}
+    expect(page.locator("#ctl-loss")).to_have_value("all")
+    page.go_back()  # and then the loss
+    expect(page.locator("#ctl-loss")).to_have_value("last")
+    expect(page.locator("#ctl-seq_len")).to_have_value("7")
+    page.go_forward()
     page.go_forward()
     expect(page.locator("#regime")).to_have_text("exploding")
     assert errors == []
