@@ -46,6 +46,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", type=int, nargs="+", choices=(1, 2, 3, 4, 5), help="sections")
     parser.add_argument("--clients", type=int, help="override the classroom's client count")
     parser.add_argument("--duration", type=float, help="override the classroom's seconds")
+    parser.add_argument(
+        "--default-queue",
+        action="store_true",
+        help="run the classroom with the server's default queue size instead of one per client",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,7 +92,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 report["stream"] = stream_figures(server, repeat=plan["repeat"])
     if 4 in sections:
         report["classroom"] = classroom_figures(
-            clients=plan["clients"], http_clients=plan["http_clients"], duration=plan["duration"]
+            clients=plan["clients"],
+            http_clients=plan["http_clients"],
+            duration=plan["duration"],
+            env={} if args.default_queue else None,
         )
     if 5 in sections:
         report["gpu"] = gpu_figures()

@@ -20,9 +20,11 @@ from websockets.asyncio.client import connect
 from bench.serve import ServerProcess
 from bench.stream_bench import MAX_FRAME, frame_kind
 from bench.timing import percentile
+from server.settings import Settings
 
 SLIDER_PARAMS = {"cell": "rnn", "activation": "tanh", "hidden_size": 32, "seq_len": 100}
 DONE_ID = re.compile(r'"id":(\d+)')
+CACHE_SIZE = Settings().cache_size  # the server's default LRU entries
 FINAL_WAIT_S = 15.0  # after the last move, how long a client waits for its newest reply
 
 
@@ -46,8 +48,16 @@ class Tally:
             self.errors.append("...")
 
 
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, list):  # explicit inputs: comma-separated in the query string
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
 def _query(params: dict[str, Any]) -> dict[str, str]:
-    return {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in params.items()}
+    return {k: _query_value(v) for k, v in params.items()}
 
 
 async def slider_client(
@@ -58,8 +68,7 @@ async def slider_client(
     position = rng.randrange(0, 301)  # the page's slider: 0 .. 3 in steps of 0.01
     sent_at: dict[int, float] = {}
     newest = -1
-    stopping = False  # set once the drag ends: the next newest done is the final one
-    final = asyncio.Event()
+    answered = asyncio.Event()  # the newest move has its done; cleared by every move
     try:
         async with connect(ws_url, max_size=MAX_FRAME, open_timeout=30) as ws:
 
@@ -77,8 +86,7 @@ async def slider_client(
                         done_id = int(match.group(1)) if match else -2
                         if done_id == newest:
                             tally.latencies.append(time.perf_counter() - sent_at[done_id])
-                            if stopping:
-                                final.set()
+                            answered.set()
                         else:
                             tally.ws_done_stale += 1
 
@@ -92,15 +100,15 @@ async def slider_client(
                 newest += 1
                 params = {**SLIDER_PARAMS, "w_rec": position / 100}
                 message = json.dumps({"type": "simulate", "id": newest, "params": params})
+                answered.clear()
                 sent_at[newest] = time.perf_counter()
                 sent_at.pop(newest - 50, None)  # only recent ids can still be answered
                 await ws.send(message)
                 tally.ws_sent += 1
                 next_move += 1.0 / rate_hz
                 await asyncio.sleep(max(0.0, next_move - time.perf_counter()))
-            stopping = True
             try:
-                await asyncio.wait_for(final.wait(), FINAL_WAIT_S)
+                await asyncio.wait_for(answered.wait(), FINAL_WAIT_S)
             except TimeoutError:
                 tally.error(f"client {index}: no reply to its last move within {FINAL_WAIT_S} s")
             receiver.cancel()
@@ -149,19 +157,38 @@ async def _classroom(
     return tally, time.perf_counter() - start
 
 
-def _warm_up(server: ServerProcess) -> None:
+def _warm_up(server: ServerProcess) -> int:
+    """A few requests so lazy imports and allocations are in the 'before' memory; result bytes."""
+    size = 0
     with httpx.Client(base_url=server.url, timeout=60.0) as client:
         for seed in range(3):
-            client.post("/api/v1/simulate", json={**SLIDER_PARAMS, "seed": 90_000 + seed})
+            body = {**SLIDER_PARAMS, "seed": 90_000 + seed}
+            size = len(client.post("/api/v1/simulate", json=body).content)
         client.get("/api/v1/presets")
+    return size
+
+
+def classroom_settings(clients: int) -> dict[str, str]:
+    """Server environment for a class: a waiting place for every socket's one job.
+
+    Latest wins, so a socket never holds more than one compute job; with the default queue
+    (16) a class of 200 would get "busy" error frames while the pool is briefly full.
+    """
+    return {"RNNGF_QUEUE_SIZE": str(clients + 16)}
 
 
 def classroom_figures(
-    *, clients: int, http_clients: int, duration: float, rate_hz: float = 10.0
+    *,
+    clients: int,
+    http_clients: int,
+    duration: float,
+    rate_hz: float = 10.0,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run the classroom on a fresh server; latency percentiles, throughput, errors, RSS."""
-    with ServerProcess() as server:
-        _warm_up(server)
+    env = classroom_settings(clients) if env is None else env
+    with ServerProcess(env=env) as server:
+        result_bytes = _warm_up(server)
         rss_before = server.rss()
         tally, elapsed = asyncio.run(_classroom(server, clients, http_clients, duration, rate_hz))
         time.sleep(1.0)  # let the server drop closed sockets before reading its memory
@@ -172,6 +199,7 @@ def classroom_figures(
     latencies_ms = [s * 1000.0 for s in tally.latencies]
     return {
         "clients": clients,
+        "server_env": env,
         "http_clients": http_clients,
         "duration_s": duration,
         "rate_hz": rate_hz,
@@ -191,4 +219,6 @@ def classroom_figures(
         "done_per_s": round(tally.ws_done / duration, 1),
         "rss_before_mb": round((rss_before or 0) / 1e6, 1),
         "rss_after_mb": round((rss_after or 0) / 1e6, 1),
+        # The result cache may legitimately fill: at most cache_size entries of this size.
+        "cache_bound_mb": round(CACHE_SIZE * result_bytes / 1e6, 1),
     }

@@ -56,11 +56,15 @@ def _stream_rows(figures: dict[str, Any]) -> list[Row]:
 
 def _classroom_rows(figures: dict[str, Any], idle_ms: float | None) -> list[Row]:
     p50, p99 = figures["latency_p50_ms"], figures["latency_p99_ms"]
+    growth = figures["rss_after_mb"] - figures["rss_before_mb"]
+    bound = figures["cache_bound_mb"]
     ratio = f"p50 {p50 / idle_ms:.1f}x idle" if idle_ms else "-"
     baseline = f"idle round trip {idle_ms:.2f} ms" if idle_ms else "-"
+    env = " ".join(f"{k}={v}" for k, v in figures.get("server_env", {}).items())
     label = (
         f"classroom {figures['clients']} WS x {figures['rate_hz']:g} Hz"
         f" + {figures['http_clients']} HTTP, {figures['duration_s']:g} s"
+        + (f" ({env})" if env else " (default settings)")
     )
     return [
         ("4", label, f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", baseline, ratio, "latency (info)"),
@@ -77,8 +81,8 @@ def _classroom_rows(figures: dict[str, Any], idle_ms: float | None) -> list[Row]
             "  server RSS before -> after",
             f"{figures['rss_before_mb']:g} -> {figures['rss_after_mb']:g} MB",
             "-",
-            f"+{figures['rss_after_mb'] - figures['rss_before_mb']:.1f} MB",
-            "within cache bound (info)",
+            f"+{growth:.1f} MB",
+            f"<= cache bound {bound:g} MB {_verdict(growth <= bound)}",
         ),
     ]
 
