@@ -28,6 +28,14 @@ function layout(title, xTitle, yTitle, extra = {}) {
   };
 }
 
+/** Plotly.react, with room for a legend only when there is one. */
+function draw(element, traces, figureLayout, filename) {
+  const legend = traces.length > 1;
+  figureLayout.showlegend = legend;
+  figureLayout.margin = { ...figureLayout.margin, b: legend ? 96 : 52 };
+  plotly().react(element, traces, figureLayout, config(filename));
+}
+
 function config(filename) {
   return {
     responsive: true,
@@ -37,6 +45,7 @@ function config(filename) {
   };
 }
 
+const signedLog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
 const steps = (count) => Array.from({ length: count }, (_, i) => i + 1);
 
 function meanOf(row) {
@@ -110,35 +119,47 @@ export class Charts {
       hovertemplate: "t = %{x}<br>log₁₀ ‖∂L/∂xₜ‖ = %{y:.3f}<extra></extra>",
     });
     const title = "How much gradient reaches each step";
-    plotly().react(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", {
+    draw(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", {
       uirevision: `${t.length}|${state.cell}`,
-    }), config("grad-log10"));
+    }), "grad-log10");
   }
 
   drawHidden(result, state) {
     const T = result.hidden.length;
     const t = steps(T);
     const units = T ? result.hidden[0].length : 0;
+    // Exploding linear states span hundreds of decades: switch to a signed log scale then.
+    const peak = Math.max(0, ...result.hidden.flat().map((v) => (v === null ? 0 : Math.abs(v))));
+    const huge = peak > 1e4 || result.hidden.some((row) => row.includes(null));
+    const scale = huge ? signedLog : (v) => v;
+    const label = huge ? "sign(h)·log₁₀(1 + |h|)" : "h";
+    const rows = result.hidden.map((row) => row.map((v) => (v === null ? null : scale(v))));
     let traces;
-    let extra = { uirevision: `${T}|${units}|${state.cell}` };
+    let extra = { uirevision: `${T}|${units}|${state.cell}|${huge}` };
     if (units === 1) {
-      traces = [{ x: t, y: result.hidden.map((row) => row[0]), name: "hₜ", mode: "lines+markers",
-        line: { color: COLOURS.blue, width: 2 }, marker: { size: T <= 60 ? 5 : 0 },
-        hovertemplate: "t = %{x}<br>h = %{y:.4g}<extra></extra>" }];
+      traces = [{ x: t, y: rows.map((row) => row[0]), name: "hₜ", mode: T <= 60 ? "lines+markers" : "lines",
+        line: { color: COLOURS.blue, width: 2 }, marker: { size: 5 },
+        hovertemplate: `t = %{x}<br>${label} = %{y:.4g}<extra></extra>` }];
       if (result.cell_state) {
-        traces.push({ x: t, y: result.cell_state.map((row) => row[0]), name: "cₜ cell state",
-          mode: "lines", line: { color: COLOURS.green, width: 2, dash: "dash" },
+        traces.push({ x: t, y: result.cell_state.map((row) => (row[0] === null ? null : scale(row[0]))),
+          name: "cₜ cell state", mode: "lines", line: { color: COLOURS.green, width: 2, dash: "dash" },
           hovertemplate: "t = %{x}<br>c = %{y:.4g}<extra></extra>" });
       }
+      extra = { ...extra, yaxis: { title: { text: huge ? label : "hₜ" }, gridcolor: "#e6e9ee" } };
     } else {
-      const z = Array.from({ length: units }, (_, unit) => result.hidden.map((row) => row[unit]));
+      const z = Array.from({ length: units }, (_, unit) => rows.map((row) => row[unit]));
       traces = [{ type: "heatmap", x: t, y: steps(units), z, zmid: 0, colorscale: DIVERGING,
-        colorbar: { title: { text: "h" }, thickness: 12 },
-        hovertemplate: "t = %{x}, unit %{y}<br>h = %{z:.4g}<extra></extra>" }];
-      extra = { ...extra, yaxis: { title: { text: state.bidirectional ? "unit (forward, then backward)" : "unit" } } };
+        colorbar: { title: { text: huge ? "signed log" : "h" }, thickness: 12 },
+        hovertemplate: `t = %{x}, unit %{y}<br>${label} = %{z:.4g}<extra></extra>` }];
+      const axis = state.bidirectional ? "unit (forward, then backward)" : "unit";
+      extra = { ...extra, yaxis: { title: { text: axis } } };
     }
-    plotly().react(this.hidden, traces, layout("Hidden state", "step t", units === 1 ? "hₜ" : "unit", extra),
-      config("hidden"));
+    const overflow = result.hidden.findIndex((row) => row.includes(null));
+    if (overflow >= 0) {
+      extra.annotations = [{ x: 1, y: 1, xref: "paper", yref: "paper", xanchor: "right", showarrow: false,
+        text: `beyond float range from t = ${overflow + 1}`, font: { size: 11, color: COLOURS.vermillion } }];
+    }
+    draw(this.hidden, traces, layout("Hidden state", "step t", label, extra), "hidden");
   }
 
   drawGates(result, state) {
@@ -155,9 +176,9 @@ export class Charts {
       hovertemplate: `t = %{x}<br>${gate} = %{y:.3f}<extra></extra>`,
     }));
     const title = state.cell === "lstm" ? "LSTM gates" : "GRU gates";
-    plotly().react(this.gates, traces, layout(title, "step t", "gate value (mean over units)", {
+    draw(this.gates, traces, layout(title, "step t", "gate value (mean over units)", {
       uirevision: state.cell,
-    }), config("gates"));
+    }), "gates");
   }
 
   /** The phase diagram: rows are steps back from T, columns the W2 values of the sweep. */
@@ -177,8 +198,8 @@ export class Charts {
       hovertemplate: "W2 = %{x:.3f}, %{y} steps back<br>log₁₀ ‖∂L/∂h‖ = %{z:.2f}<extra></extra>",
     };
     const extra = { shapes: this.markers(wRec), annotations: this.labels(wRec), uirevision: `${T}|${values.length}` };
-    plotly().react(this.sweep, [trace], layout("Phase diagram", "feedback weight W2", "steps back from T", extra),
-      config("phase-diagram"));
+    draw(this.sweep, [trace], layout("Phase diagram", "feedback weight W2", "steps back from T", extra),
+      "phase-diagram");
     this.sweepShown = true;
   }
 

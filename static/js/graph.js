@@ -113,6 +113,10 @@ export class RolledNeuron {
     this.pulse.classList.toggle("pulse-grows", Math.abs(wRec) > 1.01);
     this.pulse.classList.toggle("pulse-fades", Math.abs(wRec) < 0.99);
     const cellName = { rnn: "vanilla RNN", lstm: "LSTM", gru: "GRU" }[state.cell];
+    const figure = this.root.closest("figure");
+    for (const caption of figure ? figure.querySelectorAll("[data-cells]") : []) {
+      caption.hidden = !caption.dataset.cells.split(" ").includes(state.cell);
+    }
     this.caption.textContent = state.cell === "rnn" ? `${cellName}, f = ${state.activation}` : cellName;
     if (result && result.hidden.length) {
       const last = mean(result.hidden[result.hidden.length - 1]);

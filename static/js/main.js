@@ -146,6 +146,9 @@ function complete(result) {
 }
 
 function paramGradText(result) {
+  if (result.param_grad_log10 === null && result.hidden.some((row) => row.includes(null))) {
+    return "undefined: the hidden state overflowed float64";
+  }
   const norm = result.param_grad_log10 === null ? "exactly zero" : formatPow10(result.param_grad_log10);
   if (result.clipped_param_grad_norm === null || result.clipped_param_grad_norm === undefined) return `${norm} (not clipped)`;
   return `${norm}, clipped to ${formatNumber(result.clipped_param_grad_norm)}`;

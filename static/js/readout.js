@@ -11,7 +11,8 @@ function zeroReason(state) {
 /** The headline: how much of x₁ reaches the output(s). */
 export function influenceSentence(result, state) {
   const T = result.grad_log10.length;
-  const target = state.loss === "all" ? `the loss over ŷ${subscript(1)} … ŷ${subscript(T)}` : `ŷ${subscript(T)}`;
+  let target = state.loss === "all" ? `the loss over ŷ${subscript(1)} … ŷ${subscript(T)}` : `ŷ${subscript(T)}`;
+  if (state.bidirectional && state.loss === "last") target = `the loss (h${subscript(T)} forward, h′${subscript(1)} backward)`;
   const log10 = result.input_grad_log10[0];
   const factor = log10 === null ? `exactly zero${zeroReason(state)}` : formatPow10(log10);
   return `x${subscript(1)} reaches ${target} multiplied by ${factor}.`;

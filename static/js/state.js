@@ -8,7 +8,7 @@ const MAX_SAFE_SEED = Number.MAX_SAFE_INTEGER;
 
 export const FIELDS = [
   { name: "cell", type: "enum", default: "rnn", options: ["rnn", "lstm", "gru"] },
-  { name: "activation", type: "enum", default: "linear", options: ["tanh", "relu", "sigmoid", "linear"] },
+  { name: "activation", type: "enum", default: "linear", apiDefault: "tanh", options: ["tanh", "relu", "sigmoid", "linear"] },
   { name: "hidden_size", type: "int", default: 1, min: 1, max: 512 },
   { name: "seq_len", type: "int", default: 20, min: 1, max: 2000 },
   { name: "w_rec", type: "float", default: 1.0, min: -1000, max: 1000 },
@@ -139,11 +139,11 @@ export function sweepKey(state) {
   return JSON.stringify(rest);
 }
 
-/** Merge a preset's params (API names) over the defaults, as a full state. */
+/** A full state from API params (a preset's), whose missing fields take the API's defaults. */
 export function fromParams(params) {
-  const state = defaults();
+  const state = {};
   for (const f of FIELDS) {
-    if (params[f.name] !== undefined) state[f.name] = coerce(f, params[f.name]);
+    state[f.name] = params[f.name] !== undefined ? coerce(f, params[f.name]) : (f.apiDefault ?? f.default);
   }
   return state;
 }

@@ -163,3 +163,21 @@ def test_api_error_is_shown_to_the_user(page: Page, errors: list[str]) -> None:
     expect(page.locator("#error")).to_contain_text("hidden_size")
     # Chromium logs the failed request itself; nothing else may go wrong.
     assert [e for e in errors if "status of 422" not in e] == []
+
+
+def test_preset_reproduces_the_articles_example(page: Page, errors: list[str]) -> None:
+    presets = {p["id"]: p for p in page.request.get("/api/v1/presets").json()}
+    page.goto("/")
+    expect(page.locator("#regime")).to_have_text("stable")
+    page.locator("#ctl-preset").select_option("vanishing-w2-0.1")
+    # The articles' sentence: X1 reaches y5 multiplied by 0.1^4.
+    expect(page.locator("#readout-text")).to_contain_text("x₁ reaches ŷ₅ multiplied by 0.0001.")
+    expect(page.locator("#preset-caption")).to_have_text(presets["vanishing-w2-0.1"]["caption"])
+    expect(page.locator("#unrolled [data-t]")).to_have_count(5)
+    assert query(page) == {"seq_len": ["5"], "w_rec": ["0.1"]}
+    # A preset's missing fields are the API's defaults (tanh), not the page's (linear).
+    page.locator("#ctl-preset").select_option("rnn-long")
+    expect(page.locator("#ctl-activation")).to_have_value("tanh")
+    expect(page.locator("#unrolled [data-t]")).to_have_count(100)
+    assert query(page)["activation"] == ["tanh"]
+    assert errors == []
