@@ -17,6 +17,7 @@ from server.pool import ComputePool
 from server.settings import Settings
 
 ShouldStop = Callable[[], bool]
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 def _to_json(result: Any) -> bytes:
@@ -57,8 +58,14 @@ class Compute:
 
     def check(self, config: SimConfig) -> SimConfig:
         """The config normalised (inputs, seq_len), or ConfigError naming the field to change."""
-        if config.inputs is not None and len(config.inputs) > self.limits.max_seq_len:
-            raise ConfigError("inputs", f"at most {self.limits.max_seq_len} steps")
+        max_seq_len = self.limits.max_seq_len
+        if config.inputs is not None and len(config.inputs) > max_seq_len:
+            raise ConfigError("inputs", f"at most {max_seq_len} steps")
+        if config.seq_len > max_seq_len:  # even when `inputs` overrides it: it is still wrong
+            raise ConfigError("seq_len", f"must be between 1 and {max_seq_len}")
+        rows = config.inputs or ()
+        if config.dtype == "float32" and any(abs(v) > FLOAT32_MAX for row in rows for v in row):
+            raise ConfigError("inputs", "beyond float32 range; use dtype float64")
         return validate(config, self.limits)
 
     def check_sweep(self, config: SimConfig, values: Sequence[float]) -> SimConfig:

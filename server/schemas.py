@@ -26,8 +26,11 @@ Float = Annotated[float, BeforeValidator(_not_bool)]
 Int = Annotated[int, BeforeValidator(_not_bool)]
 # fail_fast and tuple rows keep a megabyte of numbers cheap to validate on the event loop:
 # no 100k error objects for a wrong union branch, no 100k lists for the garbage collector.
-Numbers = Annotated[list[Float], Field(fail_fast=True)]
-Rows = Annotated[list[Annotated[tuple[Float, ...], Field(fail_fast=True)]], Field(fail_fast=True)]
+Numbers = Annotated[list[Float], Field(min_length=1, fail_fast=True)]
+Row = Annotated[tuple[Float, ...], Field(min_length=1, fail_fast=True, strict=False)]
+Rows = Annotated[list[Row], Field(min_length=1, fail_fast=True)]
+# Constraints go inside the Optional: on the union itself pydantic documents them wrongly.
+PositiveFloat = Annotated[Float, Field(gt=0)]
 
 SIMULATE_EXAMPLE: dict[str, Any] = {
     "cell": "rnn",
@@ -76,8 +79,8 @@ class SimulationFields(BaseModel):
     loss: Literal["last", "all"] = Field(
         "last", description="last: sum of h_T (many-to-one); all: sum over every h_t."
     )
-    clip_norm: Float | None = Field(
-        None, gt=0, description="clip_grad_norm_ threshold for the parameter gradient."
+    clip_norm: PositiveFloat | None = Field(
+        None, description="clip_grad_norm_ threshold for the parameter gradient."
     )
     bidirectional: bool = Field(False, description="Add a chain reading the sequence backwards.")
     forget_bias: Float = Field(0.0, description="LSTM only: added to the forget gate's bias.")
@@ -96,7 +99,9 @@ class SimulationFields(BaseModel):
 class SimulateRequest(SimulationFields):
     """Body of POST /api/v1/simulate and `params` of a stream message."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [SIMULATE_EXAMPLE]})
+    # JSON has real types, so take them strictly: "5", 5.0 or 0 where 5 or false belongs is a
+    # mistake. (The query string is all text: SimulateQuery stays lax.)
+    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [SIMULATE_EXAMPLE]})
 
     inputs: Numbers | Rows | None = Field(
         None,
@@ -138,7 +143,7 @@ class SweepRequest(SimulateRequest):
     model_config = ConfigDict(json_schema_extra={"examples": [SWEEP_EXAMPLE]})
 
     w_rec_values: Numbers | None = Field(
-        None, min_length=1, description="Explicit values; or give w_rec_min, w_rec_max, steps."
+        None, description="Explicit values; or give w_rec_min, w_rec_max, steps."
     )
     w_rec_min: Float = Field(0.0, description="First value of an evenly spaced sweep.")
     w_rec_max: Float = Field(3.0, description="Last value of an evenly spaced sweep (>= min).")

@@ -32,6 +32,7 @@ ComputeDep = Annotated[Compute, Depends(get_compute)]
 # Results are returned as ready-made JSON Responses: the models below document them without
 # FastAPI re-validating megabytes of floats on every answer.
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorDetail, "description": "Body that is not JSON at all."},
     413: {"model": ErrorDetail, "description": "Body over the size limit."},
     503: {"model": ErrorDetail, "description": "Compute queue full; see Retry-After."},
 }

@@ -41,6 +41,11 @@ BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"w_recc": 1.0}, "w_recc"),
     ({"hidden_size": "many"}, "hidden_size"),
     ({"hidden_size": 1.5}, "hidden_size"),
+    ({"hidden_size": "2"}, "hidden_size"),
+    ({"seq_len": 5.0}, "seq_len"),
+    ({"w_rec": "0.5"}, "w_rec"),
+    ({"bidirectional": 0}, "bidirectional"),
+    ({"bidirectional": "true"}, "bidirectional"),
     ({"hidden_size": 0}, "hidden_size"),
     ({"hidden_size": 513}, "hidden_size"),
     ({"hidden_size": 10**30}, "hidden_size"),
@@ -72,6 +77,7 @@ BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"inputs": [0.0] * 2001}, "inputs"),
     ({"inputs": [[0.0] * 65]}, "inputs"),
     ({"inputs": [True, False]}, "inputs"),
+    ({"inputs": [1.0, 1e39], "dtype": "float32"}, "inputs"),
 ]
 
 BAD_QUERIES: list[tuple[str, str]] = [
