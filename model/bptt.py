@@ -13,7 +13,7 @@ from typing import Protocol
 import torch
 
 from .cancel import Poll
-from .logspace import absorb, renorm
+from .logspace import NEG_INF, absorb
 
 
 class StepRule(Protocol):
@@ -21,6 +21,7 @@ class StepRule(Protocol):
 
     state_size: int  # S: H, or 2H for the LSTM's (h, c)
     separate_hh: bool  # whether the recurrent weights see a different dL/da than the input ones
+    needs_state: bool  # whether the unit state vectors are kept (the LSTM's carry c's gradient)
 
     def preact(
         self, t: int, v: torch.Tensor
@@ -39,7 +40,7 @@ class StepRule(Protocol):
 class Backward:
     """Every gradient of the backward pass as a unit-scale tensor and its log10 scale."""
 
-    state: torch.Tensor  # (T, D, N, S) dL/d(state_t), unit norm per (t, d, n)
+    state: torch.Tensor | None  # (T, D, N, S) dL/d(state_t), unit norm; None unless needs_state
     scale: torch.Tensor  # (T, D, N) float64 log10 of its norm (-inf: exactly zero)
     da_ih: torch.Tensor  # (T, D, N, G*H) dL/da_t as the input weights see it, times 10**-da_scale
     da_hh: torch.Tensor  # (T, D, N, G*H) same for the recurrent weights (differs for the GRU)
@@ -57,35 +58,61 @@ def backpropagate(
 
     shape = (T, D, N, G*H); direct (S,) is dL/d(state_t) from the loss at a step where the loss
     reads h_t (ones on h, zeros on c); loss_all (N,) says which rows read every step.
+    When no row does, the log scales are summed once at the end (a cumulative sum of the
+    per-step log10 growths) instead of step by step: fewer tiny tensor ops per step.
     """
-    seq_len, dirs, rows, gh = shape
-    device, dtype = direct.device, direct.dtype
-    size = rule.state_size
-    state = torch.empty(seq_len, dirs, rows, size, device=device, dtype=dtype)
-    scale = torch.empty(seq_len, dirs, rows, device=device, dtype=torch.float64)
-    da_ih = torch.empty(seq_len, dirs, rows, gh, device=device, dtype=dtype)
-    da_hh = torch.empty_like(da_ih) if rule.separate_hh else da_ih
-    da_scale = torch.empty_like(scale)
+    seq_len, dirs, rows, _ = shape
     every_step = loss_all.view(1, rows).expand(dirs, rows)  # (D, N)
-    any_every_step = bool(loss_all.any())
-    last_step = torch.ones_like(every_step)
-    v = torch.zeros(dirs, rows, size, device=device, dtype=dtype)  # (D, N, S)
-    s = torch.full((dirs, rows), float("-inf"), device=device, dtype=torch.float64)  # (D, N)
+    running = bool(loss_all.any())
+    v = direct.new_zeros((dirs, rows, rule.state_size))  # (D, N, S)
+    s = torch.full((dirs, rows), NEG_INF, device=direct.device, dtype=torch.float64)  # (D, N)
+    v, s = absorb(v, s, direct, torch.ones_like(every_step))  # t = T: the loss reads h_T
+    top_scale = s
+    states: list[torch.Tensor] = []
+    das_ih: list[torch.Tensor] = []
+    das_hh: list[torch.Tensor] = []
+    extras: list[torch.Tensor | None] = []
+    growths: list[torch.Tensor] = []  # log10 growth of the carried vector from t to t-1
+    scales: list[torch.Tensor] = []
     for t in range(seq_len - 1, -1, -1):
         poll(t)
-        if t == seq_len - 1:
-            v, s = absorb(v, s, direct, last_step)
-        elif any_every_step:
-            v, s = absorb(v, s, direct, every_step)
-        state[t] = v
-        scale[t] = s
+        if running:
+            if t < seq_len - 1:
+                v, s = absorb(v, s, direct, every_step)
+            scales.append(s)
+        if rule.needs_state:
+            states.append(v)
         a_ih, a_hh, extra = rule.preact(t, v)
-        ds = s if extra is None else s + extra
-        da_ih[t] = a_ih
+        das_ih.append(a_ih)
         if rule.separate_hh:
-            da_hh[t] = a_hh
-        da_scale[t] = ds
+            das_hh.append(a_hh)
+        extras.append(extra)
         if t > 0:
-            u, extra = rule.carry(t, v, a_hh)
-            v, s = renorm(u, ds if extra is None else ds + extra)
-    return Backward(state=state, scale=scale, da_ih=da_ih, da_hh=da_hh, da_scale=da_scale)
+            u, carry_extra = rule.carry(t, v, a_hh)
+            n = torch.linalg.vector_norm(u, dim=-1, keepdim=True)  # (D, N, 1)
+            v = torch.nan_to_num_(u / n, nan=0.0)  # an exact zero stays zero
+            growth = torch.log10(n.squeeze(-1)).double()
+            if extra is not None:
+                growth = growth + extra
+            if carry_extra is not None:
+                growth = growth + carry_extra
+            if running:
+                s = s + growth
+            else:
+                growths.append(growth)
+    if running:
+        scale = torch.stack(scales[::-1])  # (T, D, N)
+    else:
+        steps = torch.stack(growths) if growths else top_scale.new_zeros((0, dirs, rows))
+        from_top = torch.cat([top_scale.unsqueeze(0), top_scale + torch.cumsum(steps, dim=0)])
+        scale = from_top.flip(0)  # (T, D, N)
+    zero = torch.zeros_like(top_scale)
+    extra_all = torch.stack([zero if e is None else e.expand_as(zero) for e in extras[::-1]])
+    da_ih = torch.stack(das_ih[::-1])  # (T, D, N, G*H)
+    return Backward(
+        state=torch.stack(states[::-1]) if rule.needs_state else None,
+        scale=scale,
+        da_ih=da_ih,
+        da_hh=torch.stack(das_hh[::-1]) if rule.separate_hh else da_ih,
+        da_scale=scale + extra_all,
+    )

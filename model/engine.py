@@ -87,6 +87,7 @@ def _numpy(x: torch.Tensor) -> np.ndarray:
     return x.detach().double().cpu().numpy()
 
 
+@torch.inference_mode()
 def simulate(
     config: SimConfig | None = None,
     *,
@@ -124,7 +125,7 @@ def simulate(
     if config.cell == "lstm":
         from .lstm import LstmStep, cell_grad_log10
 
-        assert isinstance(p.rule, LstmStep)
+        assert isinstance(p.rule, LstmStep) and p.backward.state is not None
         cell_grads = cell_grad_log10(p.rule, p.backward.state, p.backward.scale)
         extra["cell_state"] = _numpy(concat_directions(p.trace.cell[:, :, 0]))
         extra["cell_grad_log10"] = _numpy(join_directions(cell_grads[:, :, 0]))
@@ -162,6 +163,7 @@ def _with_elapsed(result: Any, elapsed_ms: float) -> Any:
     return replace(result, elapsed_ms=elapsed_ms)
 
 
+@torch.inference_mode()
 def sweep(
     config: SimConfig | None = None,
     w_rec_values: Sequence[float] = DEFAULT_SWEEP,

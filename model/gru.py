@@ -31,29 +31,32 @@ class GruTrace:
 
 def forward(x_proj: torch.Tensor, q: torch.Tensor, w: torch.Tensor, poll: Poll) -> GruTrace:
     """Unroll T steps. x_proj (T, D, 1, 3H) = W_ih x_t + b_ih; q (D, 3H, H); w (N,) w_rec."""
-    seq_len, dirs, _, gh = x_proj.shape
+    _, dirs, _, gh = x_proj.shape
     size, rows = gh // 3, w.shape[0]
     qt = q.transpose(1, 2)  # (D, H, 3H)
     wv = w.view(1, rows, 1)
-    pre = x_proj.new_empty((seq_len, dirs, rows, gh))
-    gates = torch.empty_like(pre)
-    hh_n = x_proj.new_empty((seq_len, dirs, rows, size))
-    hidden = torch.empty_like(hh_n)
     h = x_proj.new_zeros((dirs, rows, size))  # (D, N, H)
-    for t in range(seq_len):
+    pres, gates, hh_ns, hiddens = [], [], [], []
+    for t, x_t in enumerate(x_proj.unbind(0)):
         poll(t)
         hh = wv * torch.matmul(h, qt)  # (D, N, 3H); b_hh is zero
-        x_r, x_z, x_n = x_proj[t].chunk(3, dim=-1)
+        x_r, x_z, x_n = x_t.chunk(3, dim=-1)
         h_r, h_z, h_n = hh.chunk(3, dim=-1)
-        a_r, a_z = x_r + h_r, x_z + h_z  # (D, N, H)
-        r, z = torch.sigmoid(a_r), torch.sigmoid(a_z)
-        a_n = x_n + r * h_n
+        a_rz = torch.cat([x_r, x_z], dim=-1) + torch.cat([h_r, h_z], dim=-1)  # (D, N, 2H)
+        r, z = torch.sigmoid(a_rz).chunk(2, dim=-1)
+        a_n = torch.addcmul(x_n, r, h_n)
         n = torch.tanh(a_n)
-        h = (1 - z) * n + z * h
-        pre[t] = torch.cat([a_r, a_z, a_n], dim=-1)
-        gates[t] = torch.cat([r, z, n], dim=-1)
-        hh_n[t], hidden[t] = h_n, h
-    return GruTrace(pre=pre, gates=gates, hh_n=hh_n, hidden=hidden)
+        h = torch.lerp(n, h, z)  # (1 - z) n + z h
+        pres.append(torch.cat([a_rz, a_n], dim=-1))
+        gates.append(torch.cat([r, z, n], dim=-1))
+        hh_ns.append(h_n)
+        hiddens.append(h)
+    return GruTrace(
+        pre=torch.stack(pres),
+        gates=torch.stack(gates),
+        hh_n=torch.stack(hh_ns),
+        hidden=torch.stack(hiddens),
+    )
 
 
 class GruStep:
@@ -63,6 +66,7 @@ class GruStep:
     the recurrent weights see r * da_n on the n block; dL/dh_(t-1) = z dh + W_hh^T da_hh.
     """
 
+    needs_state = False
     separate_hh = True
 
     def __init__(self, trace: GruTrace, q: torch.Tensor, w: torch.Tensor):
@@ -72,12 +76,12 @@ class GruStep:
         r, z, n = trace.gates.chunk(3, dim=-1)  # each (T, D, N, H)
         a_r, a_z, a_n = trace.pre.chunk(3, dim=-1)
         h_prev = torch.cat([torch.zeros_like(trace.hidden[:1]), trace.hidden[:-1]])
-        self.update = z
+        self.update = z.unbind(0)  # T x (D, N, H)
         gain_n = (1 - z) * tanh_slope(a_n)
         gain_r = gain_n * trace.hh_n * sigmoid_slope(a_r)
         gain_z = (h_prev - n) * sigmoid_slope(a_z)
-        self.gain_ih = torch.stack([gain_r, gain_z, gain_n], dim=-2)  # (T, D, N, 3, H)
-        self.gain_hh = torch.stack([gain_r, gain_z, gain_n * r], dim=-2)  # (T, D, N, 3, H)
+        self.gain_ih = torch.stack([gain_r, gain_z, gain_n], dim=-2).unbind(0)  # T x (D, N, 3, H)
+        self.gain_hh = torch.stack([gain_r, gain_z, gain_n * r], dim=-2).unbind(0)
 
     def preact(
         self, t: int, v: torch.Tensor
@@ -88,4 +92,4 @@ class GruStep:
     def carry(
         self, t: int, v: torch.Tensor, da_hh: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return v * self.update[t] + self.wv * torch.matmul(da_hh, self.q), None  # (D, N, H)
+        return torch.addcmul(self.wv * torch.matmul(da_hh, self.q), v, self.update[t]), None

@@ -19,7 +19,7 @@ def log10_norm(x: torch.Tensor) -> torch.Tensor:
 def renorm(u: torch.Tensor, scale: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Split u * 10**scale into a unit vector and its log10 scale; zero stays zero with -inf."""
     n = torch.linalg.vector_norm(u, dim=-1, keepdim=True)  # (..., 1)
-    v = u / torch.where(n > 0, n, torch.ones_like(n))  # (..., S)
+    v = torch.nan_to_num_(u / n, nan=0.0)  # (..., S); 0 / 0 only where u is exactly zero
     return v, scale + torch.log10(n.squeeze(-1)).double()
 
 

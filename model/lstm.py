@@ -30,26 +30,31 @@ class LstmTrace:
 
 def forward(x_proj: torch.Tensor, q: torch.Tensor, w: torch.Tensor, poll: Poll) -> LstmTrace:
     """Unroll T steps. x_proj (T, D, 1, 4H) = W_ih x_t + b_ih; q (D, 4H, H); w (N,) w_rec."""
-    seq_len, dirs, _, gh = x_proj.shape
+    _, dirs, _, gh = x_proj.shape
     size, rows = gh // 4, w.shape[0]
     qt = q.transpose(1, 2)  # (D, H, 4H)
     wv = w.view(1, rows, 1)
-    pre = x_proj.new_empty((seq_len, dirs, rows, gh))
-    gates = torch.empty_like(pre)
-    cell = x_proj.new_empty((seq_len, dirs, rows, size))
-    hidden = torch.empty_like(cell)
     h = x_proj.new_zeros((dirs, rows, size))  # (D, N, H)
     c = torch.zeros_like(h)
-    for t in range(seq_len):
+    pres, gates, cells, hiddens = [], [], [], []
+    for t, x_t in enumerate(x_proj.unbind(0)):
         poll(t)
-        a = x_proj[t] + wv * torch.matmul(h, qt)  # (D, N, 4H)
+        a = torch.addcmul(x_t, wv, torch.matmul(h, qt))  # (D, N, 4H)
         z = torch.sigmoid(a)  # (D, N, 4H)
         z[..., 2 * size : 3 * size] = torch.tanh(a[..., 2 * size : 3 * size])
         i, f, g, o = z.chunk(4, dim=-1)
         c = f * c + i * g  # (D, N, H)
         h = o * torch.tanh(c)
-        pre[t], gates[t], cell[t], hidden[t] = a, z, c, h
-    return LstmTrace(pre=pre, gates=gates, cell=cell, hidden=hidden)
+        pres.append(a)
+        gates.append(z)
+        cells.append(c)
+        hiddens.append(h)
+    return LstmTrace(
+        pre=torch.stack(pres),
+        gates=torch.stack(gates),
+        cell=torch.stack(cells),
+        hidden=torch.stack(hiddens),
+    )
 
 
 def sigmoid_slope(a: torch.Tensor) -> torch.Tensor:
@@ -69,6 +74,7 @@ class LstmStep:
     dL/da_t = [dc g sigma'(a_i), dc c_(t-1) sigma'(a_f), dc i tanh'(a_g), dh tanh(c_t) sigma'(a_o)].
     """
 
+    needs_state = True
     separate_hh = False
 
     def __init__(self, trace: LstmTrace, q: torch.Tensor, w: torch.Tensor):
@@ -80,8 +86,9 @@ class LstmStep:
         i, f, g, o = trace.gates.chunk(4, dim=-1)  # each (T, D, N, H)
         a_i, a_f, a_g, a_o = trace.pre.chunk(4, dim=-1)
         c_prev = torch.cat([torch.zeros_like(trace.cell[:1]), trace.cell[:-1]])  # (T, D, N, H)
-        self.forget = f
+        self.forget = f.unbind(0)  # T x (D, N, H)
         self.to_cell = o * tanh_slope(trace.cell)  # (T, D, N, H) dh_t -> dc_t
+        self.to_cell_steps = self.to_cell.unbind(0)
         self.gain = torch.stack(
             [
                 g * sigmoid_slope(a_i),
@@ -90,11 +97,11 @@ class LstmStep:
                 torch.tanh(trace.cell) * sigmoid_slope(a_o),
             ],
             dim=-2,
-        )  # (T, D, N, 4, H)
+        ).unbind(0)  # T x (D, N, 4, H)
 
-    def total_cell_grad(self, t: int | slice, v: torch.Tensor) -> torch.Tensor:
-        """dL/dc_t from the carried state v (..., 2H), in v's scale."""
-        return v[..., self.size :] + v[..., : self.size] * self.to_cell[t]
+    def total_cell_grad(self, t: int, v: torch.Tensor) -> torch.Tensor:
+        """dL/dc_t from the carried state v (D, N, 2H), in v's scale."""
+        return torch.addcmul(v[..., self.size :], v[..., : self.size], self.to_cell_steps[t])
 
     def preact(
         self, t: int, v: torch.Tensor
@@ -114,4 +121,5 @@ class LstmStep:
 
 def cell_grad_log10(rule: LstmStep, state: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     """log10 ||dL/dc_t|| (T, D, N) from the backward trace's states (T, D, N, 2H) and scales."""
-    return log10_norm(rule.total_cell_grad(slice(None), state)) + scale
+    size = rule.size
+    return log10_norm(state[..., size:] + state[..., :size] * rule.to_cell) + scale

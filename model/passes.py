@@ -34,8 +34,8 @@ class Pass:
 
     def grad_log10_dirs(self) -> torch.Tensor:
         """log10 ||dL/dh_t|| per direction, (T, D, N), in each direction's own time order."""
-        if self.rule.state_size == self.hidden_size:
-            return self.backward.scale
+        if self.backward.state is None:
+            return self.backward.scale  # the state is h itself, of unit norm
         h_part = self.backward.state[..., : self.hidden_size]  # (T, D, N, H)
         return self.backward.scale + log10_norm(h_part)
 

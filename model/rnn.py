@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from .cancel import Poll
 from .logspace import LN10
+
+ROUGH_SPREAD = -250.0  # log10 f' this far below the step's max takes the per-component path
 
 
 @dataclass(frozen=True)
@@ -19,15 +22,12 @@ class RnnTrace:
     hidden: torch.Tensor  # (T, D, N, H) h_t
 
 
-def activate(activation: str, a: torch.Tensor) -> torch.Tensor:
-    """f(a) for the four activations of the articles."""
-    if activation == "tanh":
-        return torch.tanh(a)
-    if activation == "relu":
-        return torch.relu(a)
-    if activation == "sigmoid":
-        return torch.sigmoid(a)
-    return a
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    "linear": None,  # h_t is a_t itself
+}
 
 
 def log10_slope(activation: str, a: torch.Tensor) -> torch.Tensor:
@@ -50,31 +50,35 @@ def forward(
     x_proj: torch.Tensor, q: torch.Tensor, w: torch.Tensor, activation: str, poll: Poll
 ) -> RnnTrace:
     """Unroll T steps. x_proj (T, D, 1, H) = W1 x_t + b; q (D, H, H); w (N,) the w_rec per row."""
-    seq_len, dirs, _, size = x_proj.shape
+    _, dirs, _, size = x_proj.shape
     rows = w.shape[0]
     qt = q.transpose(1, 2)  # (D, H, H)
     wv = w.view(1, rows, 1)
-    pre = torch.empty(seq_len, dirs, rows, size, device=x_proj.device, dtype=x_proj.dtype)
-    hidden = torch.empty_like(pre)
-    h = torch.zeros(dirs, rows, size, device=x_proj.device, dtype=x_proj.dtype)  # (D, N, H)
-    for t in range(seq_len):
+    h = x_proj.new_zeros((dirs, rows, size))  # (D, N, H)
+    f = ACTIVATIONS[activation]
+    pres, hiddens = [], []
+    for t, x_t in enumerate(x_proj.unbind(0)):
         poll(t)
-        a = x_proj[t] + wv * torch.matmul(h, qt)  # (D, N, H)
-        h = activate(activation, a)
-        pre[t] = a
-        hidden[t] = h
-    return RnnTrace(pre=pre, hidden=hidden)
+        a = torch.addcmul(x_t, wv, torch.matmul(h, qt))  # (D, N, H)
+        h = a if f is None else f(a)
+        pres.append(a)
+        hiddens.append(h)
+    pre = torch.stack(pres)  # (T, D, N, H)
+    return RnnTrace(pre=pre, hidden=pre if f is None else torch.stack(hiddens))
 
 
 class RnnStep:
     """Backward step of the vanilla RNN: dL/da_t = f'(a_t) * dL/dh_t, dL/dh_(t-1) = W2^T dL/da_t.
 
-    For tanh and sigmoid, f' is applied in log space: log10 |v_i| + log10 f'(a_i) per component,
-    its maximum m split off into the log scale, so a saturated unit (f' = 1e-40 each step) never
-    underflows and the exponent stays exact.
+    For tanh and sigmoid, f' lives in log space: its per-step maximum m_t goes to the log scale
+    and f' * 10**-m_t (at most 1) multiplies the unit vector, so a saturated unit (f' = 1e-40
+    each step) never underflows. Where some unit's f' is over 1e-250 below the step's largest,
+    that product could flush to zero, so such steps instead take log10 |v_i| + log10 f'(a_i)
+    per component and split off its maximum: the exponent stays exact either way.
     """
 
     separate_hh = False
+    needs_state = False
 
     def __init__(self, trace: RnnTrace, q: torch.Tensor, w: torch.Tensor, activation: str):
         self.state_size = trace.hidden.shape[-1]
@@ -82,12 +86,16 @@ class RnnStep:
         self.q = q  # (D, H, H)
         self.sign = torch.sign(w).view(1, -1, 1).to(q.dtype)  # (1, N, 1)
         self.log_w = torch.log10(w.abs()).double().view(1, -1)  # (1, N)
+        self.rough: list[bool] = []
         if activation in ("tanh", "sigmoid"):
-            self.slope = log10_slope(activation, trace.pre)  # (T, D, N, H) log10 f'
+            self.log_slope = log10_slope(activation, trace.pre)  # (T, D, N, H)
+            top = self.log_slope.amax(dim=-1, keepdim=True)  # (T, D, N, 1)
+            spread = self.log_slope - top  # (T, D, N, H) <= 0
+            self.slope = torch.pow(10.0, spread).unbind(0)  # T x (D, N, H) f' / max f' <= 1
+            self.top = top.squeeze(-1).double().unbind(0)  # T x (D, N)
+            self.rough = (spread.amin(dim=(1, 2, 3)) < ROUGH_SPREAD).tolist()
         elif activation == "relu":
-            self.slope = (trace.pre > 0).to(trace.pre.dtype)  # (T, D, N, H) f' itself
-        else:
-            self.slope = trace.pre.new_ones(())
+            self.slope = (trace.pre > 0).to(trace.pre.dtype).unbind(0)  # T x (D, N, H) f' itself
 
     def preact(
         self, t: int, v: torch.Tensor
@@ -97,9 +105,12 @@ class RnnStep:
         if self.activation == "relu":
             da = v * self.slope[t]  # (D, N, H)
             return da, da, None
-        logs = torch.log10(v.abs()) + self.slope[t]  # (D, N, H)
+        if not self.rough[t]:
+            da = v * self.slope[t]  # (D, N, H)
+            return da, da, self.top[t]
+        logs = torch.log10(v.abs()) + self.log_slope[t]  # (D, N, H)
         m = logs.amax(dim=-1)  # (D, N)
-        m_safe = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+        m_safe = m.clamp(min=torch.finfo(m.dtype).min)  # all-zero v: -inf - min = -inf -> 0
         da = torch.copysign(torch.pow(10.0, logs - m_safe.unsqueeze(-1)), v)  # (D, N, H)
         return da, da, m.double()
 

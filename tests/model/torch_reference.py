@@ -195,3 +195,45 @@ def rnn_closed_form(
         [log10(g) for g in grads],
         [log10(g * slope(a) * w_in) for g, a in zip(grads, pres, strict=True)],
     )
+
+
+def rnn_matrix_closed_form(result: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """Any H, one direction, in mpmath at 60 digits: (grad_log10, input_grad_log10).
+
+    Unrolls the weights in result['weights'] with exact exponents, so saturation far beyond
+    float64 (f' = 1e-400) is still a number to compare with.
+    """
+    mp = mpmath.mp
+    mp.dps = 60
+    p = result["params"]
+    activation, loss = p["activation"], p["loss"]
+    w_ih = mpmath.matrix(result["weights"]["weight_ih_l0"])
+    w_hh = mpmath.matrix(result["weights"]["weight_hh_l0"])
+    b = mpmath.matrix(result["weights"]["bias_ih_l0"])
+    size = w_hh.rows
+    f = {"tanh": mpmath.tanh, "sigmoid": lambda a: 1 / (1 + mpmath.exp(-a))}[activation]
+    slope = {
+        "tanh": lambda a: mpmath.sech(a) ** 2,
+        "sigmoid": lambda a: mpmath.exp(-a) / (1 + mpmath.exp(-a)) ** 2,
+    }[activation]
+    h = mpmath.matrix(size, 1)
+    pres = []
+    for x in result["inputs"]:
+        a = w_ih * mpmath.matrix(x) + w_hh * h + b
+        pres.append(a)
+        h = a.apply(f)
+    seq_len = len(pres)
+    grad = mpmath.matrix([1] * size)
+    grads, input_grads = [mpmath.mpf(0)] * seq_len, [mpmath.mpf(0)] * seq_len
+    for t in range(seq_len - 1, -1, -1):
+        if t < seq_len - 1 and loss == "all":
+            grad = grad + mpmath.matrix([1] * size)
+        grads[t] = mpmath.norm(grad)
+        da = mpmath.matrix([grad[i] * slope(pres[t][i]) for i in range(size)])
+        input_grads[t] = mpmath.norm(w_ih.T * da)
+        grad = w_hh.T * da
+
+    def log10(v: Any) -> float:
+        return float(mpmath.log10(v)) if v != 0 else -math.inf
+
+    return [log10(g) for g in grads], [log10(g) for g in input_grads]
