@@ -39,23 +39,25 @@ EMBED_DEFAULT_CONTROLS = ("w_rec",)
 EMBED_DEFAULT_PANELS = ("unrolled", "readout", "grad")
 
 # Route names (server/routes/*) and the contract's paths, used while a route is not mounted.
-ROUTES = {
-    "simulate": ("simulate_post", "/api/v1/simulate"),
-    "sweep": ("sweep_post", "/api/v1/sweep"),
-    "presets": ("presets", "/api/v1/presets"),
-    "stream": ("stream", "/api/v1/stream"),
-    "lab": ("lab", "/lab"),
-    "plotly_js": ("plotly_js", "/static/vendor/plotly.min.js"),
+ROUTES: dict[str, tuple[tuple[str, ...], str]] = {
+    "simulate": (("simulate_post",), "/api/v1/simulate"),
+    "sweep": (("sweep_post",), "/api/v1/sweep"),
+    "presets": (("presets",), "/api/v1/presets"),
+    "stream": (("stream",), "/api/v1/stream"),
+    "lab": (("lab", "lab_page", "page_lab"), "/lab"),
+    "plotly_js": (("plotly_js",), "/static/vendor/plotly.min.js"),
 }
 
 
 def _url(request: Request, key: str) -> str:
     """Absolute URL of a route by url_for, or its contract path when it is not mounted."""
-    name, path = ROUTES[key]
-    try:
-        return str(request.url_for(name))
-    except NoMatchFound:
-        return str(request.base_url).rstrip("/") + path
+    names, path = ROUTES[key]
+    for name in names:
+        try:
+            return str(request.url_for(name))
+        except NoMatchFound:
+            continue
+    return str(request.base_url).rstrip("/") + path
 
 
 def _pick(raw: str | None, allowed: tuple[str, ...], default: tuple[str, ...]) -> list[str]:

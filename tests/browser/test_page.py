@@ -3,9 +3,12 @@ phone width. Numbers on the page are checked against the closed form of the line
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -136,10 +139,15 @@ def test_keyboard_only(page: Page, errors: list[str]) -> None:
     page.keyboard.type("0")
     page.keyboard.press("Enter")
     expect(page.locator("#readout-text")).to_contain_text("multiplied by exactly zero (W1 = 0).")
-    # Buttons answer Enter too.
-    page.locator("#copy-link").focus()
+    # Buttons answer Enter too; the embed code is an iframe of /embed with the state.
+    page.locator("#copy-embed").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#share-status")).not_to_be_empty()
+    expect(page.locator("#share-output")).to_have_value(
+        re.compile(
+            r'^<iframe src="http://127\.0\.0\.1:\d+/embed\?w_rec=0\.1&amp;w_in=0&amp;controls='
+        )
+    )
     assert errors == []
 
 
@@ -161,6 +169,17 @@ def test_api_error_is_shown_to_the_user(page: Page, errors: list[str]) -> None:
     page.goto("/?seq_len=2000&hidden_size=512")
     expect(page.locator("#error")).to_be_visible()
     expect(page.locator("#error")).to_contain_text("hidden_size")
+    # Fixing T clears the message; numbers beyond the limits are clamped, not sent.
+    page.locator("#ctl-seq_len").fill("20")
+    page.locator("#ctl-seq_len").press("Enter")
+    expect(page.locator("#error")).to_be_hidden()
+    page.locator("#ctl-hidden_size").fill("9999")
+    page.locator("#ctl-hidden_size").press("Enter")
+    expect(page.locator("#ctl-hidden_size")).to_have_value("512")
+    page.locator("#w-rec-number").fill("-5000")
+    page.locator("#w-rec-number").press("Enter")
+    expect(page.locator("#w-rec-number")).to_have_value("-1000")
+    expect(page.locator("#regime")).to_have_text("exploding")
     # Chromium logs the failed request itself; nothing else may go wrong.
     assert [e for e in errors if "status of 422" not in e] == []
 
@@ -175,6 +194,24 @@ def test_preset_reproduces_the_articles_example(page: Page, errors: list[str]) -
     expect(page.locator("#preset-caption")).to_have_text(presets["vanishing-w2-0.1"]["caption"])
     expect(page.locator("#unrolled [data-t]")).to_have_count(5)
     assert query(page) == {"seq_len": ["5"], "w_rec": ["0.1"]}
+
+    # The CSV download holds the closed form: ||dL/dh_t|| = 0.1^(5 - t), h_t = 0.1^(t - 1).
+    with page.expect_download() as download_info:
+        page.locator("#download-csv").click()
+    rows = list(csv.DictReader(Path(download_info.value.path()).read_text().splitlines()))
+    assert [int(row["t"]) for row in rows] == [1, 2, 3, 4, 5]
+    for row in rows:
+        t = int(row["t"])
+        assert float(row["grad_log10"]) == pytest.approx(t - 5, abs=1e-9)
+        assert float(row["h_1"]) == pytest.approx(0.1 ** (t - 1), rel=1e-9)
+        assert float(row["x_1"]) == (1.0 if t == 1 else 0.0)
+    assert rows[0]["step_bound_log10"] == ""  # null at t = 1
+    with page.expect_download() as download_info:
+        page.locator("#download-json").click()
+    result = json.loads(Path(download_info.value.path()).read_text())
+    assert result["grad_log10"][0] == pytest.approx(-4, abs=1e-9)
+    assert result["params"]["w_rec"] == 0.1
+
     # A preset's missing fields are the API's defaults (tanh), not the page's (linear).
     page.locator("#ctl-preset").select_option("rnn-long")
     expect(page.locator("#ctl-activation")).to_have_value("tanh")
