@@ -112,7 +112,7 @@ class Compute:
         if cached is not None:
             return from_json(cached), cached
         job = partial(_simulate_both, config, self.limits, should_stop)
-        result, body = await self.pool.run(job)
+        result, body = await self.pool.run(job, always_queue=True)
         self.cache.put(key, body)
         return result, body
 

@@ -30,10 +30,14 @@ class ComputePool:
         self.pending = 0  # submitted and not yet finished (running or waiting)
         self.running = 0  # inside a worker thread right now
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run `fn` on a worker; PoolFull at once when no slot is free."""
+    async def run(self, fn: Callable[[], T], *, always_queue: bool = False) -> T:
+        """Run `fn` on a worker; PoolFull at once when no slot is free, unless `always_queue`.
+
+        The stream passes always_queue: latest wins, so a socket never has more than one job
+        here, and its newest request should wait its turn rather than be refused.
+        """
         with self._lock:
-            if self.pending >= self.capacity:
+            if self.pending >= self.capacity and not always_queue:
                 raise PoolFull()
             self.pending += 1
         try:

@@ -143,13 +143,16 @@ def test_503_with_retry_after_when_the_pool_is_full(start_server, gated_engine) 
         assert busy.status_code == 503
         assert busy.headers["retry-after"] == "1"
         assert "busy" in strict_json(busy.text)["detail"]
-        # The stream says so in an error frame and stays open.
+        # A stream's newest request waits its turn instead (one job a socket at most).
         with connect(f"{live.ws_url}/api/v1/stream") as socket:
             socket.send('{"type": "simulate", "id": 9, "params": {"seed": 3}}')
+            wait_for(lambda: compute.pool.pending == 2)
+            assert compute.pool.running == 1
+            gated_engine["gate"].set()
             frame = strict_json(str(socket.recv(timeout=30)))
-            assert (frame["type"], frame["id"]) == ("error", 9)
-            assert "busy" in frame["detail"]
-        gated_engine["gate"].set()
+            while frame["type"] in ("forward", "backward"):
+                frame = strict_json(str(socket.recv(timeout=30)))
+            assert (frame["type"], frame["id"]) == ("done", 9)
         assert first.result(timeout=30).status_code == 200
     again = httpx.post(f"{live.url}/api/v1/simulate", json={"seed": 2}, timeout=30)
     assert again.status_code == 200
