@@ -32,9 +32,9 @@ RESULTS = Path(__file__).parent / "results"
 
 PLANS: dict[str, dict[str, Any]] = {
     "quick": {"repeat": 7, "naive_values": 21, "naive_repeat": 1, "clients": 20,
-              "http_clients": 1, "duration": 5.0},
+              "http_clients": 1, "duration": 5.0, "rounds": 1},
     "full": {"repeat": 21, "naive_values": 201, "naive_repeat": 3, "clients": 200,
-             "http_clients": 4, "duration": 30.0},
+             "http_clients": 4, "duration": 30.0, "rounds": 2},
 }  # fmt: skip
 
 
@@ -46,6 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", type=int, nargs="+", choices=(1, 2, 3, 4, 5), help="sections")
     parser.add_argument("--clients", type=int, help="override the classroom's client count")
     parser.add_argument("--duration", type=float, help="override the classroom's seconds")
+    parser.add_argument("--rounds", type=int, help="override the classroom's rounds")
     parser.add_argument(
         "--default-queue",
         action="store_true",
@@ -73,6 +74,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         plan["clients"] = args.clients
     if args.duration is not None:
         plan["duration"] = args.duration
+    if args.rounds is not None:
+        plan["rounds"] = args.rounds
     sections = set(args.only or (1, 2, 3, 4, 5))
     torch.set_num_threads(1)  # the baselines get one core; the server process gets its own
     report: dict[str, Any] = {"mode": mode, "plan": plan, "started": time.time()}
@@ -96,6 +99,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             http_clients=plan["http_clients"],
             duration=plan["duration"],
             env={} if args.default_queue else None,
+            rounds=plan["rounds"],
         )
     if 5 in sections:
         report["gpu"] = gpu_figures()

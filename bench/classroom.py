@@ -145,16 +145,20 @@ async def preset_client(
 
 
 async def _classroom(
-    server: ServerProcess, clients: int, http_clients: int, duration: float, rate_hz: float
-) -> tuple[Tally, float]:
-    tally = Tally()
+    server: ServerProcess,
+    clients: int,
+    http_clients: int,
+    duration: float,
+    rate_hz: float,
+    tally: Tally,
+) -> float:
     ws_url = server.ws_url + "/api/v1/stream"
     start = time.perf_counter()
     tasks = [slider_client(ws_url, i, duration, rate_hz, tally) for i in range(clients)]
     tasks += [preset_client(server.url, i, duration, 10.0, tally) for i in range(http_clients)]
     # A hard bound on the whole run, whatever happens to the server.
     await asyncio.wait_for(asyncio.gather(*tasks), duration + FINAL_WAIT_S + 60)
-    return tally, time.perf_counter() - start
+    return time.perf_counter() - start
 
 
 def _warm_up(server: ServerProcess) -> int:
@@ -184,15 +188,26 @@ def classroom_figures(
     duration: float,
     rate_hz: float = 10.0,
     env: dict[str, str] | None = None,
+    rounds: int = 1,
 ) -> dict[str, Any]:
-    """Run the classroom on a fresh server; latency percentiles, throughput, errors, RSS."""
+    """Run the classroom `rounds` times on one fresh server: latency, throughput, errors, RSS.
+
+    Memory after each round: a leak keeps growing from round to round, while caches and the
+    allocator's arenas stop at their bounds after the first.
+    """
     env = classroom_settings(clients) if env is None else env
+    tally = Tally()
+    elapsed = 0.0
+    rss_after: list[int] = []
     with ServerProcess(env=env) as server:
         result_bytes = _warm_up(server)
-        rss_before = server.rss()
-        tally, elapsed = asyncio.run(_classroom(server, clients, http_clients, duration, rate_hz))
-        time.sleep(1.0)  # let the server drop closed sockets before reading its memory
-        rss_after = server.rss()
+        rss_before = server.rss() or 0
+        for _ in range(rounds):
+            elapsed += asyncio.run(
+                _classroom(server, clients, http_clients, duration, rate_hz, tally)
+            )
+            time.sleep(1.0)  # let the server drop closed sockets before reading its memory
+            rss_after.append(server.rss() or 0)
         alive = server.process.poll() is None
     if not alive:
         tally.error("the server process died during the run")
@@ -202,6 +217,7 @@ def classroom_figures(
         "server_env": env,
         "http_clients": http_clients,
         "duration_s": duration,
+        "rounds": rounds,
         "rate_hz": rate_hz,
         "elapsed_s": round(elapsed, 3),
         "errors": len(tally.errors),
@@ -215,10 +231,10 @@ def classroom_figures(
         "latency_samples": len(latencies_ms),
         "latency_p50_ms": round(percentile(latencies_ms, 50), 3),
         "latency_p99_ms": round(percentile(latencies_ms, 99), 3),
-        "requests_per_s": round((tally.ws_sent + tally.http_ok) / duration, 1),
-        "done_per_s": round(tally.ws_done / duration, 1),
-        "rss_before_mb": round((rss_before or 0) / 1e6, 1),
-        "rss_after_mb": round((rss_after or 0) / 1e6, 1),
+        "requests_per_s": round((tally.ws_sent + tally.http_ok) / (duration * rounds), 1),
+        "done_per_s": round(tally.ws_done / (duration * rounds), 1),
+        "rss_before_mb": round(rss_before / 1e6, 1),
+        "rss_after_mb": [round(rss / 1e6, 1) for rss in rss_after],
         # The result cache may legitimately fill: at most cache_size entries of this size.
         "cache_bound_mb": round(CACHE_SIZE * result_bytes / 1e6, 1),
     }
