@@ -197,7 +197,7 @@ export class UnrolledGraph {
     if (this.startedAt === null) this.startedAt = now;
     // Both passes take about 1.4 s whatever T is: the wave's speed, not its length, adapts.
     const due = Math.ceil(((now - this.startedAt) / 1400) * 2 * this.T) - this.applied;
-    this.drain(Math.max(1, due));
+    if (due > 0) this.drain(due);
     if (this.queue.length) this.frame = requestAnimationFrame((t) => this.tick(t));
   }
 
