@@ -47,11 +47,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, help="override the classroom's client count")
     parser.add_argument("--duration", type=float, help="override the classroom's seconds")
     parser.add_argument("--rounds", type=int, help="override the classroom's rounds")
-    parser.add_argument(
-        "--default-queue",
-        action="store_true",
-        help="run the classroom with the server's default queue size instead of one per client",
-    )
     return parser.parse_args(argv)
 
 
@@ -98,7 +93,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             clients=plan["clients"],
             http_clients=plan["http_clients"],
             duration=plan["duration"],
-            env={} if args.default_queue else None,
             rounds=plan["rounds"],
         )
     if 5 in sections:

@@ -77,7 +77,8 @@ def _classroom_rows(figures: dict[str, Any], idle_ms: float | None) -> list[Row]
             f"{figures['errors']} / {figures['ws_sent'] + figures['http_ok']}",
             f"{figures['requests_per_s']:g} req/s",
             f"{figures['done_per_s']:g} done/s",
-            f"0 errors {_verdict(figures['errors'] == 0)}",
+            f"0 errors {_verdict(figures['errors'] == 0)}"
+            f" ({figures.get('http_busy_retried', 0)} HTTP 503 retried)",
         ),
         (
             "",
