@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
+from server import examples
 
 # Numbers only (no exponent beyond two digits) so every string the pattern allows is finite.
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,2})?"
@@ -31,25 +32,6 @@ Row = Annotated[tuple[Float, ...], Field(min_length=1, fail_fast=True, strict=Fa
 Rows = Annotated[list[Row], Field(min_length=1, fail_fast=True)]
 # Constraints go inside the Optional: on the union itself pydantic documents them wrongly.
 PositiveFloat = Annotated[Float, Field(gt=0)]
-
-SIMULATE_EXAMPLE: dict[str, Any] = {
-    "cell": "rnn",
-    "activation": "linear",
-    "hidden_size": 1,
-    "seq_len": 5,
-    "w_rec": 0.1,
-    "w_in": 1.0,
-    "input_pattern": "impulse",
-    "loss": "last",
-}
-SWEEP_EXAMPLE: dict[str, Any] = {
-    "cell": "rnn",
-    "activation": "tanh",
-    "seq_len": 20,
-    "w_rec_min": 0.0,
-    "w_rec_max": 3.0,
-    "steps": 61,
-}
 
 
 class SimulationFields(BaseModel):
@@ -101,7 +83,9 @@ class SimulateRequest(SimulationFields):
 
     # JSON has real types, so take them strictly: "5", 5.0 or 0 where 5 or false belongs is a
     # mistake. (The query string is all text: SimulateQuery stays lax.)
-    model_config = ConfigDict(strict=True, json_schema_extra={"examples": [SIMULATE_EXAMPLE]})
+    model_config = ConfigDict(
+        strict=True, json_schema_extra={"examples": [examples.SIMULATE_REQUEST]}
+    )
 
     inputs: Numbers | Rows | None = Field(
         None,
@@ -140,7 +124,7 @@ class SimulateQuery(SimulationFields):
 class SweepRequest(SimulateRequest):
     """Body of POST /api/v1/sweep: a simulation plus the w_rec values to sweep (w_rec ignored)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [SWEEP_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SWEEP_REQUEST]})
 
     w_rec_values: Numbers | None = Field(
         None, description="Explicit values; or give w_rec_min, w_rec_max, steps."
@@ -174,6 +158,8 @@ FloatOrNull = float | None
 class LstmGates(BaseModel):
     """LSTM gate activations per step, [T][H * directions]."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LSTM_GATES]})
+
     input: list[list[FloatOrNull]]
     forget: list[list[FloatOrNull]]
     candidate: list[list[FloatOrNull]]
@@ -183,12 +169,16 @@ class LstmGates(BaseModel):
 class GruGates(BaseModel):
     """GRU gate activations per step, [T][H * directions]."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GRU_GATES]})
+
     reset: list[list[FloatOrNull]]
     update: list[list[FloatOrNull]]
 
 
 class SimulateResponse(BaseModel):
     """One simulation: per-step lists (index 0 is step t = 1) and summary fields."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SIMULATE_RESPONSE]})
 
     params: SimulateRequest = Field(description="The request as understood, defaults filled in.")
     hidden: list[list[FloatOrNull]] = Field(description="h_t, [T][H * directions].")
@@ -220,6 +210,8 @@ class SimulateResponse(BaseModel):
 class SweepResponse(BaseModel):
     """Many w_rec values in one batched pass: one row of grad_log10 per value."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SWEEP_RESPONSE]})
+
     params: dict[str, Any] = Field(description="The request as understood (w_rec is swept).")
     w_rec_values: list[float]
     grad_log10: list[list[FloatOrNull]] = Field(description="[values][T].")
@@ -232,6 +224,8 @@ class SweepResponse(BaseModel):
 class Preset(BaseModel):
     """A named teaching example: open it with its params."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PRESET]})
+
     id: str
     title: str
     caption: str = Field(description="One sentence: what to look at.")
@@ -240,5 +234,7 @@ class Preset(BaseModel):
 
 class ErrorDetail(BaseModel):
     """A plain error: what went wrong and what to do."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ERROR]})
 
     detail: str
