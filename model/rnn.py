@@ -11,7 +11,9 @@ import torch
 from .cancel import Poll
 from .logspace import LN10
 
-ROUGH_SPREAD = -250.0  # log10 f' this far below the step's max takes the per-component path
+# A step where some f'(a_i) / max_i f'(a_i) is below tiny**ROUGH_FRACTION (1e-246 in float64,
+# 1e-30 in float32) takes the per-component log path: the product could flush to zero.
+ROUGH_FRACTION = 0.8
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ def log10_slope(activation: str, a: torch.Tensor) -> torch.Tensor:
     return torch.zeros_like(a)
 
 
+def slope_ratio(activation: str, a: torch.Tensor, a_min: torch.Tensor) -> torch.Tensor:
+    """f'(a) / f'(a_min) for tanh and sigmoid (f' peaks at 0, so the ratio is at most 1)."""
+    if activation == "tanh":
+        # sech^2 a / sech^2 a_min, in place on one fresh (T, D, N, H) tensor
+        return torch.cosh(a).reciprocal_().mul_(torch.cosh(a_min)).square_()
+    slope = torch.sigmoid(a).mul_(torch.sigmoid(-a))
+    return slope.div_(torch.sigmoid(a_min) * torch.sigmoid(-a_min))
+
+
 def forward(
     x_proj: torch.Tensor, q: torch.Tensor, w: torch.Tensor, activation: str, poll: Poll
 ) -> RnnTrace:
@@ -70,11 +81,12 @@ def forward(
 class RnnStep:
     """Backward step of the vanilla RNN: dL/da_t = f'(a_t) * dL/dh_t, dL/dh_(t-1) = W2^T dL/da_t.
 
-    For tanh and sigmoid, f' lives in log space: its per-step maximum m_t goes to the log scale
-    and f' * 10**-m_t (at most 1) multiplies the unit vector, so a saturated unit (f' = 1e-40
-    each step) never underflows. Where some unit's f' is over 1e-250 below the step's largest,
-    that product could flush to zero, so such steps instead take log10 |v_i| + log10 f'(a_i)
-    per component and split off its maximum: the exponent stays exact either way.
+    For tanh and sigmoid, the per-step maximum m_t = log10 max_i f'(a_t,i) (exact, from the
+    log formula) goes to the log scale and f' / 10**m_t (at most 1) multiplies the unit
+    vector, so a saturated unit (f' = 1e-40 each step) never underflows. Where some unit's f'
+    is over ~1e-246 below the step's largest, that product could flush to zero, so such steps
+    instead take log10 |v_i| + log10 f'(a_i) per component and split off its maximum: the
+    exponent stays exact either way.
     """
 
     separate_hh = False
@@ -88,12 +100,14 @@ class RnnStep:
         self.log_w = torch.log10(w.abs()).double().view(1, -1)  # (1, N)
         self.rough: list[bool] = []
         if activation in ("tanh", "sigmoid"):
-            self.log_slope = log10_slope(activation, trace.pre)  # (T, D, N, H)
-            top = self.log_slope.amax(dim=-1, keepdim=True)  # (T, D, N, 1)
-            spread = self.log_slope - top  # (T, D, N, H) <= 0
-            self.slope = torch.pow(10.0, spread).unbind(0)  # T x (D, N, H) f' / max f' <= 1
-            self.top = top.squeeze(-1).double().unbind(0)  # T x (D, N)
-            self.rough = (spread.amin(dim=(1, 2, 3)) < ROUGH_SPREAD).tolist()
+            self.pre = trace.pre.unbind(0)  # T x (D, N, H)
+            a_min = trace.pre.abs().amin(dim=-1, keepdim=True)  # (T, D, N, 1) where f' peaks
+            ratio = slope_ratio(activation, trace.pre, a_min)  # (T, D, N, H) in [0, 1]
+            self.slope = ratio.unbind(0)
+            self.top = log10_slope(activation, a_min.squeeze(-1)).double().unbind(0)  # T x (D, N)
+            floor = torch.finfo(ratio.dtype).tiny ** ROUGH_FRACTION
+            # NaN (inf / inf past cosh's range) fails >= and so counts as rough too
+            self.rough = (~(ratio.amin(dim=(1, 2, 3)) >= floor)).tolist()
         elif activation == "relu":
             self.slope = (trace.pre > 0).to(trace.pre.dtype).unbind(0)  # T x (D, N, H) f' itself
 
@@ -108,7 +122,7 @@ class RnnStep:
         if not self.rough[t]:
             da = v * self.slope[t]  # (D, N, H)
             return da, da, self.top[t]
-        logs = torch.log10(v.abs()) + self.log_slope[t]  # (D, N, H)
+        logs = torch.log10(v.abs()) + log10_slope(self.activation, self.pre[t])  # (D, N, H)
         m = logs.amax(dim=-1)  # (D, N)
         m_safe = m.clamp(min=torch.finfo(m.dtype).min)  # all-zero v: -inf - min = -inf -> 0
         da = torch.copysign(torch.pow(10.0, logs - m_safe.unsqueeze(-1)), v)  # (D, N, H)
@@ -127,7 +141,10 @@ def step_bound_log10(
     """log10 (||W2||_2 max_i |f'(a_t,i)|) per step, (T, D, N); NaN at t = 1 (no step Jacobian)."""
     norm_q = torch.log10(torch.linalg.matrix_norm(q.double(), ord=2))  # (D,)
     log_w = torch.log10(w.abs().double())  # (N,)
-    top = log10_slope(activation, trace.pre).amax(dim=-1).double()  # (T, D, N)
+    if activation in ("tanh", "sigmoid"):  # f' peaks where |a| is smallest
+        top = log10_slope(activation, trace.pre.abs().amin(dim=-1)).double()  # (T, D, N)
+    else:
+        top = log10_slope(activation, trace.pre).amax(dim=-1).double()
     bound = top + norm_q.view(1, -1, 1) + log_w.view(1, 1, -1)
     bound[0] = float("nan")
     return bound

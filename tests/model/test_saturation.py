@@ -64,7 +64,7 @@ def test_per_component_path_everywhere_matches_autograd(
     init: str,
     bidirectional: bool,
 ) -> None:
-    monkeypatch.setattr(model.rnn, "ROUGH_SPREAD", 1.0)  # every step counts as rough
+    monkeypatch.setattr(model.rnn, "ROUGH_FRACTION", -1.0)  # every step counts as rough
     data = simulate(
         activation=activation, loss=loss, hidden_size=size, recurrent_init=init,
         bidirectional=bidirectional, w_rec=1.1, w_in=0.8, bias=0.1, seq_len=12, seed=3,
