@@ -186,6 +186,7 @@ export class Charts {
     if (!this.ready || !this.sweep) return;
     const values = sweep.w_rec_values;
     this.sweepValues = values;
+    delete this.sweep.dataset.message;
     const T = sweep.grad_log10.length ? sweep.grad_log10[0].length : 0;
     const z = Array.from({ length: T }, (_, back) => sweep.grad_log10.map((row) => row[T - 1 - back]));
     let peak = 1;
@@ -228,9 +229,11 @@ export class Charts {
     return [label(1, "W2 = 1", 0.01, "bottom"), label(x, `W2 = ${wRec}`, 1.0, "bottom")];
   }
 
-  /** Say why there is no diagram (too large a request, for example). */
+  /** Say why there is no diagram (too large a request, for example) instead of a stale one. */
   sweepMessage(text) {
     if (!this.sweep) return;
+    if (this.ready) plotly().purge(this.sweep);
+    this.sweepShown = false;
     this.sweep.dataset.message = text;
   }
 }
