@@ -250,3 +250,31 @@ def test_websocket_origin_allow_list(start_server) -> None:
         with connect(url, origin=origin) as socket:  # type: ignore[arg-type]
             send(socket, 1, seq_len=2)
             assert until_done(socket, 1)[-1]["type"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("cell", "gates"),
+    [("lstm", {"input", "forget", "candidate", "output"}), ("gru", {"reset", "update"})],
+)
+def test_gated_cells_stream_their_gates_and_cell_state(ws, cell: str, gates: set[str]) -> None:
+    send(ws, cell, cell=cell, hidden_size=2, seq_len=7, bidirectional=True, forget_bias=1.0)
+    frames = until_done(ws, cell)
+    result = frames[-1]["result"]
+    forward = [f for f in frames if f["type"] == "forward"]
+    backward = [f for f in frames if f["type"] == "backward"]
+    for name in gates:
+        streamed = [
+            g
+            for f in forward
+            for g in (f["gates"][name] if len(steps_of(f, "hidden")) > 1 else [f["gates"][name]])
+        ]
+        assert streamed == result["gates"][name]
+        assert len(streamed[0]) == 4  # H * directions
+    if cell == "lstm":
+        cells = [c for f in forward for c in steps_of(f, "cell_state")]
+        assert cells == result["cell_state"]
+        grads = [g for f in backward for g in steps_of(f, "cell_grad_log10")]
+        assert grads == result["cell_grad_log10"][::-1]
+    else:
+        assert all("cell_state" not in f for f in forward)
+        assert all("cell_grad_log10" not in f for f in backward)
