@@ -15,7 +15,7 @@ export function describeDetail(detail) {
   if (!Array.isArray(detail)) return "The server could not use these settings.";
   return detail
     .map((item) => {
-      const loc = Array.isArray(item.loc) ? item.loc.filter((p) => p !== "body" && p !== "query") : [];
+      const loc = Array.isArray(item.loc) ? item.loc.filter((p) => !["body", "query", "params"].includes(p)) : [];
       return loc.length ? `${loc.join(".")}: ${item.msg}` : String(item.msg);
     })
     .join("; ");
@@ -157,7 +157,8 @@ export class SimulationStream {
       this.handlers.done(frame.id, frame.result);
     } else if (frame.type === "error") {
       this.latestId = null;
-      this.handlers.error(frame.id, describeDetail(frame.detail));
+      // The stream adds FastAPI-style `errors` (with the field's name) to its one-line detail.
+      this.handlers.error(frame.id, describeDetail(frame.errors ?? frame.detail));
     }
   }
 

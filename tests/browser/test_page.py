@@ -180,6 +180,11 @@ def test_api_error_is_shown_to_the_user(page: Page, errors: list[str]) -> None:
     page.locator("#w-rec-number").press("Enter")
     expect(page.locator("#w-rec-number")).to_have_value("-1000")
     expect(page.locator("#regime")).to_have_text("exploding")
+    # The same refusal over the stream (the socket is open by now) names the field too.
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    page.locator("#ctl-seq_len").fill("2000")
+    page.locator("#ctl-seq_len").press("Enter")
+    expect(page.locator("#error")).to_contain_text("hidden_size")
     # Chromium logs the failed request itself; nothing else may go wrong.
     assert [e for e in errors if "status of 422" not in e] == []
 
