@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -12,7 +13,6 @@ import torch
 
 from .cancel import Poll
 from .config import ConfigError, Limits, SimConfig, validate
-from .logspace import normal_or_none
 from .passes import (
     Pass,
     concat_directions,
@@ -24,6 +24,7 @@ from .passes import (
 from .result import SimResult, SweepResult, regime_of
 from .weights import build_network
 
+LOG10_MAX = math.log10(sys.float_info.max)
 DEFAULT_LIMITS = Limits()  # frozen: safe as a shared default
 DEFAULT_SWEEP = tuple(round(0.05 * k, 2) for k in range(61))  # w_rec = 0, 0.05, ..., 3
 
@@ -76,10 +77,12 @@ def _clipped(log_norm: float, clip_norm: float | None) -> float | None:
     """The norm after torch.nn.utils.clip_grad_norm_(max_norm=clip_norm), from its log10."""
     if clip_norm is None or math.isnan(log_norm):
         return None
-    norm = normal_or_none(log_norm) if log_norm < 300 else None
-    if norm is None and log_norm > 0:
-        return clip_norm  # norm + 1e-6 == norm in float64: the clip coefficient is exact
-    norm = norm or 0.0
+    if log_norm > LOG10_MAX:
+        return clip_norm  # norm beyond float64, so above clip_norm: scaled to clip_norm exactly
+    try:
+        norm = 10.0**log_norm  # 0.0 or subnormal when it underflows, as torch's would be
+    except OverflowError:
+        return clip_norm
     return norm * min(1.0, clip_norm / (norm + 1e-6))
 
 
@@ -136,7 +139,7 @@ def simulate(
         }
     growth = float(growth_from(grads[:, 0, -1]))
     b_ih = net.b_ih
-    result = SimResult(
+    fields = dict(
         params=config.to_params(),
         hidden=_numpy(concat_directions(hidden)),
         grad_log10=_numpy(join_directions(grads[:, :, 0])),
@@ -147,20 +150,12 @@ def simulate(
         weights=_weights(p, config, b_ih.to(dtype)),
         inputs=_numpy(net.inputs.to(dtype)),
         device=str(device),
-        elapsed_ms=0.0,
         param_grad_log10=log_norm,
         clipped_param_grad_norm=_clipped(log_norm, config.clip_norm),
         loss_value=float(loss_value),
         **extra,
     )
-    elapsed = (time.perf_counter() - start) * 1000.0
-    return _with_elapsed(result, elapsed)
-
-
-def _with_elapsed(result: Any, elapsed_ms: float) -> Any:
-    from dataclasses import replace
-
-    return replace(result, elapsed_ms=elapsed_ms)
+    return SimResult(**fields, elapsed_ms=(time.perf_counter() - start) * 1000.0)
 
 
 @torch.inference_mode()

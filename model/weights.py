@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -62,16 +63,23 @@ def build_inputs(config: SimConfig) -> torch.Tensor:
     return x.unsqueeze(1)  # (T, 1)
 
 
+@functools.lru_cache(maxsize=8)
+def _base_stack(init: str, hidden_size: int, seed: int, gates: int, dirs: int) -> torch.Tensor:
+    """The base matrices of one (init, H, seed, cell, directions): a pure function, memoised
+    because a 512 x 512 eigendecomposition takes about a second and a slider only moves w_rec."""
+    gen = torch.Generator().manual_seed(seed)
+    return torch.stack(
+        [
+            torch.cat([base_matrix(init, hidden_size, gen) for _ in range(gates)])
+            for _ in range(dirs)
+        ]
+    )  # (D, G*H, H)
+
+
 def build_network(config: SimConfig) -> Network:
     """Seeded weights: one independent base-matrix draw per gate block and per direction."""
     g, h, i = GATES[config.cell], config.hidden_size, config.input_size
-    gen = torch.Generator().manual_seed(config.seed)
-    q = torch.stack(
-        [
-            torch.cat([base_matrix(config.recurrent_init, h, gen) for _ in range(g)])
-            for _ in range(config.directions)
-        ]
-    )  # (D, G*H, H)
+    q = _base_stack(config.recurrent_init, h, config.seed, g, config.directions).clone()
     w_ih = torch.full(
         (config.directions, g * h, i), config.w_in / math.sqrt(i), dtype=torch.float64
     )

@@ -10,6 +10,7 @@ import torch
 from torch_reference import unrolled
 
 from model import simulate
+from model.engine import _clipped
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -58,3 +59,21 @@ def test_param_gradient_beyond_float64_keeps_its_exponent() -> None:
 
 def test_no_clip_norm_means_null_clipped_norm() -> None:
     assert simulate(cell="gru").to_dict()["clipped_param_grad_norm"] is None
+
+
+@pytest.mark.parametrize("log_norm", [-320.0, -7.0, -6.0, 0.0, 0.5, 5.0, 308.2])
+@pytest.mark.parametrize("clip_norm", [1e-7, 1.0, 3.0, 1e300])
+def test_clipped_norm_follows_torch_formula(log_norm: float, clip_norm: float) -> None:
+    norm = 10.0**log_norm
+    grad = torch.tensor([norm], dtype=torch.float64, requires_grad=True)
+    grad.grad = torch.tensor([norm], dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([grad], max_norm=clip_norm)
+    assert _clipped(math.log10(norm) if norm else log_norm, clip_norm) == pytest.approx(
+        grad.grad.item(), rel=1e-12, abs=0
+    )
+
+
+def test_clipped_norm_beyond_float64_is_clip_norm() -> None:
+    assert _clipped(400.0, 2.5) == 2.5
+    assert _clipped(float("nan"), 2.5) is None
+    assert _clipped(1.0, None) is None
