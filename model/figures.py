@@ -69,9 +69,10 @@ def simulation_figure(result: SimResult) -> go.Figure:
             col=1,
         )
     params = result.params
+    cell = f"rnn ({params['activation']})" if params["cell"] == "rnn" else params["cell"]
     fig.update_layout(
         title_text=(
-            f"{params['cell']} {params.get('activation', '')}, w_rec = {params['w_rec']:g}: "
+            f"{cell}, H = {params['hidden_size']}, w_rec = {params['w_rec']:g}: "
             f"{result.regime} (x{result.growth_per_step:.3g} per step)"
         ),
         height=600,
