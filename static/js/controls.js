@@ -15,10 +15,9 @@ function displayValue(value) {
 export function syncControls(form, state) {
   for (const element of controlsOf(form)) {
     const value = state[element.dataset.field];
+    // Edits are committed on change, so rewriting a focused field never fights the typist.
     if (element.type === "checkbox") element.checked = Boolean(value);
-    else if (element !== document.activeElement || element.type === "range" || element.tagName === "SELECT") {
-      element.value = displayValue(value);
-    }
+    else element.value = displayValue(value);
   }
   updateAvailability(form, state);
 }

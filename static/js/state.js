@@ -119,7 +119,8 @@ export function toQuery(state, view = {}) {
     }
   }
   for (const name of VIEW_FIELDS) if (view[name]) query.set(name, view[name]);
-  return query.toString();
+  // Commas are legal in a query; unescaped, "inputs=1,0,0" and "panels=unrolled,grad" stay readable.
+  return query.toString().replace(/%2C/gi, ",");
 }
 
 /** The API request body for a state: every field, nulls left out, seq_len implied by inputs. */

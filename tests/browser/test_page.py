@@ -165,27 +165,29 @@ def test_phone_width_has_no_sideways_scroll(page: Page, errors: list[str]) -> No
 
 
 def test_api_error_is_shown_to_the_user(page: Page, errors: list[str]) -> None:
-    # seq_len * hidden_size = 1,024,000 is over the server's work cap: a 422 that names the field.
-    page.goto("/?seq_len=2000&hidden_size=512")
+    # seq_len * hidden_size = 400,000 is over the server's work cap: a 422 that names the field.
+    page.goto("/?seq_len=2000&hidden_size=200")
     expect(page.locator("#error")).to_be_visible()
     expect(page.locator("#error")).to_contain_text("hidden_size")
-    # Fixing T clears the message; numbers beyond the limits are clamped, not sent.
-    page.locator("#ctl-seq_len").fill("20")
-    page.locator("#ctl-seq_len").press("Enter")
-    expect(page.locator("#error")).to_be_hidden()
-    page.locator("#ctl-hidden_size").fill("9999")
+    # Numbers beyond the limits are clamped, not sent; a valid request clears the message.
+    page.locator("#ctl-hidden_size").fill("0")
     page.locator("#ctl-hidden_size").press("Enter")
-    expect(page.locator("#ctl-hidden_size")).to_have_value("512")
+    expect(page.locator("#ctl-hidden_size")).to_have_value("1")
+    expect(page.locator("#error")).to_be_hidden()
+    page.locator("#ctl-seq_len").fill("99999")
+    page.locator("#ctl-seq_len").press("Enter")
+    expect(page.locator("#ctl-seq_len")).to_have_value("2000")
     page.locator("#w-rec-number").fill("-5000")
     page.locator("#w-rec-number").press("Enter")
     expect(page.locator("#w-rec-number")).to_have_value("-1000")
     expect(page.locator("#regime")).to_have_text("exploding")
+    expect(page.locator("#readout-text")).to_contain_text("multiplied by 1.0 × 10⁵⁹⁹⁷.")
     # The same refusal over the stream (the socket is open by now) names the field too.
     expect(page.locator("body")).to_have_attribute("data-stream", "open")
-    page.locator("#ctl-seq_len").fill("2000")
-    page.locator("#ctl-seq_len").press("Enter")
+    page.locator("#ctl-hidden_size").fill("200")
+    page.locator("#ctl-hidden_size").press("Enter")
     expect(page.locator("#error")).to_contain_text("hidden_size")
-    # Chromium logs the failed request itself; nothing else may go wrong.
+    # Chromium logs the refused request itself; nothing else may go wrong.
     assert [e for e in errors if "status of 422" not in e] == []
 
 
