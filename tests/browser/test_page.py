@@ -40,6 +40,7 @@ def test_slider_moves_regime_from_vanishing_to_exploding(
     socket_info.value.on("framereceived", lambda payload: frames.append(json.loads(payload)))
     expect(page.locator("#regime")).to_have_text("stable")
     expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    expect(page.locator("#rolled animateMotion")).to_have_count(1)  # the pulse around the loop
     slide(page.locator("#w-rec"), 0.1)
     expect(page.locator("#regime")).to_have_text("vanishing")
     expect(page.locator("#readout-text")).to_contain_text(
@@ -63,6 +64,7 @@ def test_slider_moves_regime_from_vanishing_to_exploding(
 def test_unrolled_graph_has_one_node_a_step(page: Page, errors: list[str]) -> None:
     page.emulate_media(reduced_motion="reduce")
     page.goto("/?seq_len=5&w_rec=0.9")
+    expect(page.locator("#rolled animateMotion")).to_have_count(0)  # reduced motion: no pulse
     for steps in (5, 40, 41, 150):
         page.locator("#ctl-seq_len").fill(str(steps))
         page.locator("#ctl-seq_len").press("Enter")
