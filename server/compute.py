@@ -73,8 +73,8 @@ class Compute:
         # One cache entry per sweep, whatever (valid) w_rec the page happened to send along.
         config = self.check(config).with_(w_rec=1.0)
         limits = self.limits
-        if len(values) > limits.max_sweep_steps:
-            raise ConfigError("steps", f"at most {limits.max_sweep_steps} w_rec values")
+        if len(values) > limits.max_sweep_steps:  # SweepRequest.values checks it first
+            raise ConfigError("w_rec_values", f"at most {limits.max_sweep_steps} values")
         for value in values:
             if abs(value) > limits.max_abs_weight:
                 raise ConfigError(

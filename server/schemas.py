@@ -133,15 +133,20 @@ class SweepRequest(SimulateRequest):
     w_rec_max: Float = Field(3.0, description="Last value of an evenly spaced sweep (>= min).")
     steps: Int = Field(61, ge=1, description="Number of evenly spaced values.")
 
-    def values(self) -> list[float]:
-        """The w_rec values to sweep; ConfigError when the request mixes or misorders them."""
+    def values(self, max_steps: int) -> list[float]:
+        """The w_rec values to sweep; ConfigError when the request mixes, misorders or has
+        more than `max_steps` of them (checked before any list is built)."""
         if self.w_rec_values is not None:
             mixed = self.model_fields_set & {"w_rec_min", "w_rec_max", "steps"}
             if mixed:
                 raise ConfigError(
                     sorted(mixed)[0], "give either w_rec_values or w_rec_min/w_rec_max/steps"
                 )
+            if len(self.w_rec_values) > max_steps:
+                raise ConfigError("w_rec_values", f"at most {max_steps} values")
             return list(self.w_rec_values)
+        if self.steps > max_steps:
+            raise ConfigError("steps", f"must be between 1 and {max_steps}")
         if self.w_rec_min > self.w_rec_max:
             raise ConfigError("w_rec_min", "must not exceed w_rec_max")
         if self.steps == 1:

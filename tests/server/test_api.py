@@ -148,6 +148,8 @@ def test_sweep_evenly_spaced_by_default(client: httpx.Client) -> None:
         ({"w_rec_values": [1.0], "steps": 3}, "steps"),
         ({"w_rec_min": 2.0, "w_rec_max": 1.0}, "w_rec_min"),
         ({"steps": 402}, "steps"),
+        ({"steps": 128068545824694}, "steps"),  # found by schemathesis: once hung the server
+        ({"w_rec_values": [1.0] * 402}, "w_rec_values"),
         ({"w_rec_values": [1.0, 1e6]}, "w_rec_values"),
         ({"w_rec_values": []}, "w_rec_values"),
         ({"seq_len": 2000, "hidden_size": 64, "steps": 100}, "steps"),
