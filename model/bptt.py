@@ -71,8 +71,9 @@ def backpropagate(
     states: list[torch.Tensor] = []
     das_ih: list[torch.Tensor] = []
     das_hh: list[torch.Tensor] = []
-    extras: list[torch.Tensor | None] = []
-    growths: list[torch.Tensor] = []  # log10 growth of the carried vector from t to t-1
+    extras: list[torch.Tensor | None] = []  # log10 scale split off dL/da_t, per step
+    carry_extras: list[torch.Tensor | None] = []  # log10 scale split off the carry, per step
+    norms: list[torch.Tensor] = []  # log10 norm of each carried vector before renormalising
     scales: list[torch.Tensor] = []
     for t in range(seq_len - 1, -1, -1):
         poll(t)
@@ -91,28 +92,42 @@ def backpropagate(
             u, carry_extra = rule.carry(t, v, a_hh)
             n = torch.linalg.vector_norm(u, dim=-1, keepdim=True)  # (D, N, 1)
             v = torch.nan_to_num_(u / n, nan=0.0)  # an exact zero stays zero
-            growth = torch.log10(n.squeeze(-1)).double()
-            if extra is not None:
-                growth = growth + extra
-            if carry_extra is not None:
-                growth = growth + carry_extra
             if running:
-                s = s + growth
+                s = s + _sum_logs(torch.log10(n.squeeze(-1)).double(), extra, carry_extra)
             else:
-                growths.append(growth)
+                norms.append(torch.log10(n))
+                carry_extras.append(carry_extra)
+    zero = torch.zeros_like(top_scale)  # (D, N)
+    extra_all = _stack_logs(extras, zero)  # (T, D, N) in loop order t = T..1
     if running:
         scale = torch.stack(scales[::-1])  # (T, D, N)
     else:
-        steps = torch.stack(growths) if growths else top_scale.new_zeros((0, dirs, rows))
+        # s_(t-1) = s_t + log10 |carry_t| + extras: one cumulative sum instead of a loop of adds
+        steps = top_scale.new_zeros((0, dirs, rows))
+        if norms:
+            growth = torch.stack(norms).squeeze(-1).double()  # (T-1, D, N)
+            steps = growth + extra_all[:-1] + _stack_logs(carry_extras, zero)
         from_top = torch.cat([top_scale.unsqueeze(0), top_scale + torch.cumsum(steps, dim=0)])
         scale = from_top.flip(0)  # (T, D, N)
-    zero = torch.zeros_like(top_scale)
-    extra_all = torch.stack([zero if e is None else e.expand_as(zero) for e in extras[::-1]])
     da_ih = torch.stack(das_ih[::-1])  # (T, D, N, G*H)
     return Backward(
         state=torch.stack(states[::-1]) if rule.needs_state else None,
         scale=scale,
         da_ih=da_ih,
         da_hh=torch.stack(das_hh[::-1]) if rule.separate_hh else da_ih,
-        da_scale=scale + extra_all,
+        da_scale=scale + extra_all.flip(0),
     )
+
+
+def _sum_logs(base: torch.Tensor, *logs: torch.Tensor | None) -> torch.Tensor:
+    for extra in logs:
+        if extra is not None:
+            base = base + extra
+    return base
+
+
+def _stack_logs(logs: list[torch.Tensor | None], zero: torch.Tensor) -> torch.Tensor:
+    """Per-step log10 scales (None = 0) as one float64 (steps, D, N) tensor."""
+    if all(x is None for x in logs):
+        return zero.expand(len(logs), *zero.shape)
+    return torch.stack([zero if x is None else x.double().expand_as(zero) for x in logs])

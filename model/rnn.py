@@ -95,8 +95,11 @@ class RnnStep:
     def __init__(self, trace: RnnTrace, q: torch.Tensor, w: torch.Tensor, activation: str):
         self.state_size = trace.hidden.shape[-1]
         self.activation = activation
+        signs = torch.sign(w).to(q.dtype)  # (N,)
+        self.sign: torch.Tensor | None = signs.view(1, -1, 1)  # (1, N, 1)
         self.q = q  # (D, H, H)
-        self.sign = torch.sign(w).view(1, -1, 1).to(q.dtype)  # (1, N, 1)
+        if bool((signs == signs[0]).all()):  # one sign for every row: fold it into Q
+            self.q, self.sign = q * signs[0], None
         self.log_w = torch.log10(w.abs()).double().view(1, -1)  # (1, N)
         self.rough: list[bool] = []
         if activation in ("tanh", "sigmoid"):
@@ -104,7 +107,7 @@ class RnnStep:
             a_min = trace.pre.abs().amin(dim=-1, keepdim=True)  # (T, D, N, 1) where f' peaks
             ratio = slope_ratio(activation, trace.pre, a_min)  # (T, D, N, H) in [0, 1]
             self.slope = ratio.unbind(0)
-            self.top = log10_slope(activation, a_min.squeeze(-1)).double().unbind(0)  # T x (D, N)
+            self.top = log10_slope(activation, a_min.squeeze(-1)).unbind(0)  # T x (D, N)
             floor = torch.finfo(ratio.dtype).tiny ** ROUGH_FRACTION
             # NaN (inf / inf past cosh's range) fails >= and so counts as rough too
             self.rough = (~(ratio.amin(dim=(1, 2, 3)) >= floor)).tolist()
@@ -126,13 +129,14 @@ class RnnStep:
         m = logs.amax(dim=-1)  # (D, N)
         m_safe = m.clamp(min=torch.finfo(m.dtype).min)  # all-zero v: -inf - min = -inf -> 0
         da = torch.copysign(torch.pow(10.0, logs - m_safe.unsqueeze(-1)), v)  # (D, N, H)
-        return da, da, m.double()
+        return da, da, m
 
     def carry(
         self, t: int, v: torch.Tensor, da_hh: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         # |w_rec| goes to the log scale, so even a subnormal w_rec loses no precision.
-        return self.sign * torch.matmul(da_hh, self.q), self.log_w  # (D, N, H)
+        u = torch.matmul(da_hh, self.q)  # (D, N, H)
+        return (u if self.sign is None else self.sign * u), self.log_w
 
 
 def step_bound_log10(
