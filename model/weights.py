@@ -76,6 +76,18 @@ def _base_stack(init: str, hidden_size: int, seed: int, gates: int, dirs: int) -
     )  # (D, G*H, H)
 
 
+@functools.lru_cache(maxsize=64)
+def base_log10_norms(
+    init: str, hidden_size: int, seed: int, gates: int, dirs: int
+) -> tuple[float, ...]:
+    """log10 ||Q||_2 of each direction's (G*H, H) base stack; no SVD where it is known exactly:
+    G stacked orthogonal (or identity) blocks have Q^T Q = G I, so ||Q||_2 = sqrt(G)."""
+    if hidden_size == 1 or init != "gaussian":
+        return (0.5 * math.log10(gates),) * dirs
+    q = _base_stack(init, hidden_size, seed, gates, dirs)  # (D, G*H, H)
+    return tuple(torch.log10(torch.linalg.matrix_norm(q, ord=2)).tolist())
+
+
 def build_network(config: SimConfig) -> Network:
     """Seeded weights: one independent base-matrix draw per gate block and per direction."""
     g, h, i = GATES[config.cell], config.hidden_size, config.input_size

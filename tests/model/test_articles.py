@@ -11,6 +11,9 @@ from torch_reference import rnn_closed_form
 
 from model import simulate
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 LINEAR_5 = {"activation": "linear", "hidden_size": 1, "seq_len": 5, "w_in": 1.0, "loss": "last"}
 
 

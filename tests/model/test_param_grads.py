@@ -12,6 +12,9 @@ from torch_reference import unrolled
 from model import simulate
 from model.engine import _clipped
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("clip_norm", [0.05, 1e6])

@@ -11,6 +11,9 @@ import pytest
 from model import ConfigError, SimConfig, simulate
 from model.result import json_list, normal_powers
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 RNN_KEYS = {
     "params", "hidden", "grad_log10", "grad_norm", "input_grad_log10", "step_bound_log10",
     "growth_per_step", "regime", "weights", "inputs", "device", "elapsed_ms", "param_grad_norm",

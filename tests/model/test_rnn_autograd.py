@@ -11,6 +11,9 @@ from torch_reference import torch_module_hidden, unrolled
 
 from model import simulate
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 RANDOM_INPUTS_3 = [[0.3, -0.5, 0.8], [1.0, 0.2, -0.4], [-0.7, 0.6, 0.1], [0.5, -0.9, 0.3]] * 3
 
 CASES = [

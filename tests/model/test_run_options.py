@@ -11,6 +11,9 @@ import torch
 
 from model import Cancelled, ConfigError, SimConfig, simulate, sweep
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 CUDA = torch.cuda.is_available()
 cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
 

@@ -13,6 +13,9 @@ import model.rnn
 from model import simulate
 from model.rnn import RnnStep, RnnTrace
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 
 @pytest.mark.parametrize(
     "config",

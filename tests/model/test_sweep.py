@@ -10,6 +10,9 @@ import pytest
 from model import ConfigError, Limits, simulate, sweep
 from model.engine import DEFAULT_SWEEP
 
+# Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
+pytestmark = pytest.mark.usefixtures("engine_path")
+
 VALUES = [0.0, 0.25, 0.9, 1.0, 1.05, 1.7, -1.3, 3.0]
 
 
