@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+
+ShouldStop = Callable[[], bool]
+Compute = Callable[[ShouldStop], Awaitable[bytes]]
 
 
 class ResultCache:
@@ -15,7 +19,7 @@ class ResultCache:
         self.max_bytes = max(0, max_bytes)
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
-        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._inflight: dict[str, _Flight] = {}
         self.hits = 0
         self.computations = 0
 
@@ -41,27 +45,57 @@ class ResultCache:
             _, evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted)
 
-    async def get_or_compute(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
-        """The cached value, or the one computation in flight for `key`, or a new one."""
+    def known(self, key: str) -> bool:
+        """Cached or being computed: asking for it costs no new computation."""
+        return key in self._entries or key in self._inflight
+
+    async def get_or_compute(self, key: str, compute: Compute, *, stoppable: bool = False) -> bytes:
+        """The cached value, or the one computation in flight for `key`, or a new one.
+
+        `compute` gets a should_stop callable for the engine: with `stoppable`, it turns true
+        once every waiter has gone (a stream moved on), else never (an HTTP result is still
+        worth caching after its client left).
+        """
         cached = self.get(key)
         if cached is not None:
             return cached
-        future = self._inflight.get(key)
-        if future is None:
-            future = asyncio.ensure_future(self._fill(key, compute))
+        flight = self._inflight.get(key)
+        if flight is None:
+            flight = _Flight(stoppable)
+            flight.future = asyncio.ensure_future(self._fill(key, flight, compute))
             # Nobody may be left waiting when it fails; retrieve the error so it is not logged.
-            future.add_done_callback(lambda f: f.cancelled() or f.exception())
-            self._inflight[key] = future
+            flight.future.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._inflight[key] = flight
         else:
             self.hits += 1
-        # shield: a client that goes away does not cancel the work others wait for.
-        return await asyncio.shield(future)
+        flight.waiters += 1
+        try:
+            # shield: a client that goes away does not cancel the work others wait for.
+            return await asyncio.shield(flight.future)
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and flight.stoppable and not flight.future.done():
+                flight.stop.set()
+                # A later identical request starts afresh instead of joining a dying one.
+                if self._inflight.get(key) is flight:
+                    del self._inflight[key]
 
-    async def _fill(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> bytes:
+    async def _fill(self, key: str, flight: _Flight, compute: Compute) -> bytes:
         try:
             self.computations += 1
-            value = await compute()
+            value = await compute(flight.stop.is_set)
             self.put(key, value)
             return value
         finally:
-            self._inflight.pop(key, None)
+            if self._inflight.get(key) is flight:
+                del self._inflight[key]
+
+
+class _Flight:
+    """One computation in flight: its result and how many requests still wait for it."""
+
+    def __init__(self, stoppable: bool) -> None:
+        self.future: asyncio.Future[bytes]
+        self.stoppable = stoppable
+        self.waiters = 0
+        self.stop = threading.Event()  # polled by the engine's thread

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 
 import model
 from model.config import ConfigError, Limits, SimConfig, validate
@@ -35,16 +36,22 @@ def _simulate_json(config: SimConfig, limits: Limits) -> bytes:
     return _to_json(_simulate(config, limits, None))
 
 
-def _simulate_both(
-    config: SimConfig, limits: Limits, should_stop: ShouldStop
-) -> tuple[dict[str, Any], bytes]:
-    result = _simulate(config, limits, should_stop)
-    return result, _to_json(result)
+def _simulate_stoppable_json(config: SimConfig, limits: Limits, should_stop: ShouldStop) -> bytes:
+    return _to_json(_simulate(config, limits, should_stop))
 
 
 def _sweep_json(config: SimConfig, values: list[float], limits: Limits) -> bytes:
     result = model.sweep(config, w_rec_values=values, limits=limits)
     return _to_json(result.to_dict())
+
+
+@dataclass
+class LatestRequest:
+    """A stream's request in line: the session swaps newer ones in until `started`."""
+
+    frame_id: Any
+    config: SimConfig
+    started: bool = False
 
 
 class Compute:
@@ -100,26 +107,45 @@ class Compute:
         """JSON of a checked config's result; identical requests share one computation."""
         job = partial(_simulate_json, config, self.limits)
         return await self.cache.get_or_compute(
-            self.key("simulate", config), lambda: self.pool.run(job)
+            self.key("simulate", config), lambda _stop: self.pool.run(job)
         )
 
-    async def simulate_stoppable(
-        self, config: SimConfig, should_stop: ShouldStop
-    ) -> tuple[dict[str, Any], bytes]:
-        """Result dict and JSON for the stream; the engine polls `should_stop` (latest wins)."""
+    def known(self, config: SimConfig) -> bool:
+        """Cached or already being computed: answered without waiting in line."""
+        return self.cache.known(self.key("simulate", config))
+
+    async def simulate_latest(self, request: LatestRequest) -> bytes:
+        """JSON of the request's newest config: it waits in line while the stream swaps newer
+        configs in, and fixes its config (`started`) only when its turn comes.
+
+        Cancelling the caller stops the engine at its next step unless another request
+        (an identical slider position elsewhere) still waits for the same result.
+        """
+        holding = False
+        if not self.known(request.config):
+            await self.pool.acquire()
+            holding = True
+        request.started = True  # from here a newer config cancels this one instead
+        config = request.config
         key = self.key("simulate", config)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return from_json(cached), cached
-        job = partial(_simulate_both, config, self.limits, should_stop)
-        result, body = await self.pool.run(job, always_queue=True)
-        self.cache.put(key, body)
-        return result, body
+        if holding and self.cache.known(key):
+            self.pool.release()  # swapped to a position someone else already has
+            holding = False
+
+        async def run(should_stop: ShouldStop) -> bytes:
+            nonlocal holding
+            if not holding:
+                await self.pool.acquire()
+            holding = False  # the slot now goes back when the thread ends
+            job = partial(_simulate_stoppable_json, config, self.limits, should_stop)
+            return await self.pool.run_in_slot(job)
+
+        return await self.cache.get_or_compute(key, run, stoppable=True)
 
     async def sweep(self, config: SimConfig, values: list[float]) -> bytes:
         job = partial(_sweep_json, config, values, self.limits)
         key = self.key("sweep", config, w_rec_values=values)
-        return await self.cache.get_or_compute(key, lambda: self.pool.run(job))
+        return await self.cache.get_or_compute(key, lambda _stop: self.pool.run(job))
 
     def shutdown(self) -> None:
         self.pool.shutdown()

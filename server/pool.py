@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -20,35 +22,92 @@ class PoolFull(Exception):
 
 
 class ComputePool:
-    """`workers` threads run jobs, at most `queue_size` more wait; further jobs are refused."""
+    """`workers` threads fed from one first-come line; HTTP jobs beyond a bound are refused.
+
+    The line lives on the event loop (not in the executor) so a job can wait for its turn
+    and only then decide what to compute: a stream swaps its newest request into its place.
+    Only HTTP jobs count against `workers + queue_size`; a stream has at most one job in the
+    line per socket, so a busy classroom never turns the preset GETs away.
+    """
 
     def __init__(self, workers: int, queue_size: int) -> None:
         self.workers = max(1, workers)
-        self.capacity = self.workers + max(0, queue_size)
+        self.capacity = self.workers + max(0, queue_size)  # HTTP jobs waiting or running
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rnngf-compute")
         self._lock = threading.Lock()
-        self.pending = 0  # submitted and not yet finished (running or waiting)
+        self._line: deque[asyncio.Future[None]] = deque()
+        self.busy = 0  # worker slots held (a job in a thread, or about to start one)
+        self.pending = 0  # jobs of any kind in the line or holding a slot
+        self.http_pending = 0  # the HTTP share of `pending`, bounded by `capacity`
         self.running = 0  # inside a worker thread right now
 
-    async def run(self, fn: Callable[[], T], *, always_queue: bool = False) -> T:
-        """Run `fn` on a worker; PoolFull at once when no slot is free, unless `always_queue`.
+    async def acquire(self) -> None:
+        """Wait, first come first served, for a worker slot; the caller must hand it back."""
+        self.pending += 1
+        if self.busy < self.workers and not self._line:
+            self.busy += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self._line.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # granted just as the waiter left: pass it on
+            else:
+                if turn in self._line:  # release() may have skipped it already
+                    self._line.remove(turn)
+                self.pending -= 1
+            raise
 
-        The stream passes always_queue: latest wins, so a socket never has more than one job
-        here, and its newest request should wait its turn rather than be refused.
-        """
-        with self._lock:
-            if self.pending >= self.capacity and not always_queue:
-                raise PoolFull()
-            self.pending += 1
+    def release(self) -> None:
+        """Hand a slot to the next in line (event-loop thread only)."""
+        self.pending -= 1
+        while self._line:
+            turn = self._line.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot passes on; `busy` is unchanged
+                return
+        self.busy -= 1
+
+    async def run_in_slot(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on a worker with a slot the caller acquired; the slot goes back when the
+        thread ends, not when the waiter goes away: a cancelled request must not free a slot
+        its thread still occupies."""
+        loop = asyncio.get_running_loop()
         try:
             job = self._executor.submit(self._tracked, fn)
         except RuntimeError:  # executor shut down while the app stops
-            self._release()
+            self.release()
             raise PoolFull() from None
-        # Released when the job ends or is cancelled before starting, not when the waiter
-        # goes away: a cancelled request must not free a slot its thread still occupies.
-        job.add_done_callback(self._release)
+
+        def done(_job: Future[T]) -> None:
+            # A closed loop (the app stopped) has nobody left waiting for the slot.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self.release)
+
+        job.add_done_callback(done)
         return await asyncio.wrap_future(job)
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """An HTTP job: PoolFull at once when `capacity` HTTP jobs are already in."""
+        if self.http_pending >= self.capacity:
+            raise PoolFull()
+        self.http_pending += 1
+        try:
+            await self.acquire()
+        except BaseException:
+            self.http_pending -= 1
+            raise
+        job = asyncio.ensure_future(self.run_in_slot(fn))
+        job.add_done_callback(self._http_done)
+        # shield: the HTTP share is freed with the thread, like the slot.
+        return await asyncio.shield(job)
+
+    def _http_done(self, job: asyncio.Future[Any]) -> None:
+        self.http_pending -= 1
+        if not job.cancelled():
+            job.exception()  # retrieved: its waiter may be gone
 
     def _tracked(self, fn: Callable[[], T]) -> T:
         with self._lock:
@@ -58,10 +117,6 @@ class ComputePool:
         finally:
             with self._lock:
                 self.running -= 1
-
-    def _release(self, _job: object = None) -> None:
-        with self._lock:
-            self.pending -= 1
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

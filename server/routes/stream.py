@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -14,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 import model
 from model.config import ConfigError
-from server.compute import Compute
+from server.compute import Compute, LatestRequest
 from server.errors import config_error_detail, sanitise_errors
 from server.frames import stream_frames
 from server.pool import PoolFull
@@ -45,14 +44,19 @@ def _frame_id(message: Any) -> Any:
 
 
 class StreamSession:
-    """One socket: a receive loop plus at most one live job; a newer simulate cancels it."""
+    """One socket: a receive loop plus at most one job; a newer simulate replaces or cancels it.
+
+    A job still waiting in the pool's line takes the newer request in its place (so a student
+    dragging the slider keeps their turn and gets the newest position computed); a job already
+    computing or sending is cancelled at once, so no frame of an older id follows.
+    """
 
     def __init__(self, websocket: WebSocket, compute: Compute, settings: Settings) -> None:
         self.websocket = websocket
         self.compute = compute
         self.max_message = settings.max_body_bytes
+        self.request: LatestRequest | None = None
         self.job: asyncio.Task[None] | None = None
-        self.stop = threading.Event()  # polled by the engine between steps
         self.send_lock = asyncio.Lock()
 
     async def run(self) -> None:
@@ -70,8 +74,7 @@ class StreamSession:
             self.compute.live_streams -= 1
 
     async def cancel_job(self) -> None:
-        job, self.job = self.job, None
-        self.stop.set()
+        job, self.job, self.request = self.job, None, None
         if job is not None:
             job.cancel()
             # The task ends at once (its thread stops at the engine's next poll), so waiting
@@ -109,41 +112,46 @@ class StreamSession:
                 frame_id, 'send {"type": "simulate", "id": ID, "params": {...request...}}'
             )
             return
-        # Any simulate message is the user's latest intent, valid or not: drop older work.
-        await self.cancel_job()
         try:
             request = SimulateRequest.model_validate(message.get("params", {}))
             config = self.compute.check(request.to_config())
         except ValidationError as exc:
+            await self.cancel_job()  # any simulate is the user's latest intent, valid or not
             errors = sanitise_errors(exc.errors(include_url=False))
             for error in errors:
                 error["loc"] = ["params", *error["loc"]]
             await self.error(frame_id, "invalid params: " + errors[0]["msg"], errors)
             return
         except ConfigError as exc:
+            await self.cancel_job()
             await self.error(frame_id, exc.message, config_error_detail(exc, "params"))
             return
-        self.stop = threading.Event()
-        self.job = asyncio.create_task(self.run_job(frame_id, config, self.stop))
-
-    async def run_job(self, frame_id: Any, config: Any, stop: threading.Event) -> None:
-        try:
-            result, body = await self.compute.simulate_stoppable(config, stop.is_set)
-        except model.Cancelled:
+        waiting = self.request
+        if waiting is not None and not waiting.started and not self.compute.known(config):
+            # Still in line: keep the place, compute the newest when the turn comes.
+            waiting.frame_id, waiting.config = frame_id, config
             return
-        except PoolFull:
-            await self.error(frame_id, "all compute workers are busy; retry in a moment")
+        await self.cancel_job()
+        self.request = LatestRequest(frame_id, config)
+        self.job = asyncio.create_task(self.run_job(self.request))
+
+    async def run_job(self, request: LatestRequest) -> None:
+        try:
+            body = await self.compute.simulate_latest(request)
+        except model.Cancelled:  # a merged computation another socket gave up: not ours
             return
         except ConfigError as exc:
-            await self.error(frame_id, exc.message, config_error_detail(exc, "params"))
+            await self.error(request.frame_id, exc.message, config_error_detail(exc, "params"))
+            return
+        except PoolFull:
+            await self.error(request.frame_id, "the server is stopping; reconnect in a moment")
             return
         except Exception:
             log.exception("stream job failed")
-            await self.error(frame_id, "internal server error")
+            await self.error(request.frame_id, "internal server error")
             return
-        for frame in stream_frames(frame_id, result):
-            if stop.is_set():
-                return
+        frame_id = request.frame_id  # fixed since the request started
+        for frame in stream_frames(frame_id, from_json(body)):
             await self.send(frame)
         done = b'{"type":"done","id":' + to_json(frame_id) + b',"result":' + body + b"}"
         await self.send(done)

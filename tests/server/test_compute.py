@@ -83,7 +83,7 @@ def test_cache_merges_concurrent_identical_requests_and_not_failures() -> None:
         cache = ResultCache(max_entries=8, max_bytes=1000)
         calls = 0
 
-        async def compute() -> bytes:
+        async def compute(_stop: Callable[[], bool]) -> bytes:
             nonlocal calls
             calls += 1
             await asyncio.sleep(0.05)
@@ -93,7 +93,7 @@ def test_cache_merges_concurrent_identical_requests_and_not_failures() -> None:
         assert results == [b"result"] * 20 and calls == 1
         assert await cache.get_or_compute("k", compute) == b"result" and calls == 1
 
-        async def fail() -> bytes:
+        async def fail(_stop: Callable[[], bool]) -> bytes:
             raise ValueError("engine said no")
 
         for _ in range(2):
@@ -107,6 +107,37 @@ def test_cache_merges_concurrent_identical_requests_and_not_failures() -> None:
         await asyncio.sleep(0.01)
         slow.cancel()
         assert await other == b"result"
+
+    asyncio.run(scenario())
+
+
+def test_cache_stops_a_stoppable_computation_once_every_waiter_left() -> None:
+    async def scenario() -> None:
+        cache = ResultCache(max_entries=8, max_bytes=1000)
+        stops: list[Callable[[], bool]] = []
+
+        async def compute(stop: Callable[[], bool]) -> bytes:
+            stops.append(stop)
+            while not stop():
+                await asyncio.sleep(0.001)
+            raise RuntimeError("stopped")
+
+        first = asyncio.ensure_future(cache.get_or_compute("k", compute, stoppable=True))
+        second = asyncio.ensure_future(cache.get_or_compute("k", compute, stoppable=True))
+        await asyncio.sleep(0.01)
+        assert len(stops) == 1 and cache.known("k")
+        first.cancel()
+        await asyncio.sleep(0.01)
+        assert not stops[0]()  # the second socket still waits for the same position
+        second.cancel()
+        await asyncio.sleep(0.01)
+        assert stops[0]() and not cache.known("k")
+        # Without `stoppable` (HTTP), the work goes on for the cache after its client left.
+        third = asyncio.ensure_future(cache.get_or_compute("h", compute))
+        await asyncio.sleep(0.01)
+        third.cancel()
+        await asyncio.sleep(0.01)
+        assert not stops[1]() and cache.known("h")
 
     asyncio.run(scenario())
 

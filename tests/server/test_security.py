@@ -124,7 +124,7 @@ def test_no_stack_trace_reaches_a_client(client: httpx.Client, live_server, monk
         raise RuntimeError("secret internals /work/main/server/compute.py line 42")
 
     monkeypatch.setattr(server.compute, "_simulate_json", broken)
-    monkeypatch.setattr(server.compute, "_simulate_both", broken)
+    monkeypatch.setattr(server.compute, "_simulate_stoppable_json", broken)
     response = client.post("/api/v1/simulate", json={"seed": 424242})
     assert response.status_code == 500
     assert strict_json(response.text) == {"detail": "Internal server error."}
