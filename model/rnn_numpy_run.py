@@ -106,10 +106,10 @@ def _input_grad_log10(backs: list[rn.BackChain], w_ih: np.ndarray) -> np.ndarray
 
 def _log10_norm_outer(da: np.ndarray, z: np.ndarray) -> float:
     """log10 ||sum_t da_t z_t^T||: da (T, H), z (T, K)."""
-    zmax = float(np.abs(z).max())
+    zmax = float(np.abs(z).max()) if len(z) else 0.0
     zmax = zmax if zmax > 0 else 1.0
     outer = da.T @ (z / zmax)  # (H, K)
-    return float(rn.log10_norm(outer.ravel())) + math.log10(zmax)
+    return rn.log10_norm_all(outer) + math.log10(zmax)
 
 
 def _param_grad_log10(chains: list[rn.Chain], backs: list[rn.BackChain]) -> float:
@@ -121,11 +121,10 @@ def _param_grad_log10(chains: list[rn.Chain], backs: list[rn.BackChain]) -> floa
         top = float(back.da_scale.max())
         top = top if math.isfinite(top) else 0.0
         da = back.da * np.power(10.0, back.da_scale - top)[:, None]  # (T, H)
-        h_prev = np.vstack([np.zeros((1, da.shape[1])), chain.hidden[:-1]])  # (T, H)
-        bias = float(rn.log10_norm(da.sum(axis=0)))
+        bias = rn.log10_norm_all(da.sum(axis=0))
         parts += [
             _log10_norm_outer(da, chain.x_dir) + top,
-            _log10_norm_outer(da, h_prev) + top,
+            _log10_norm_outer(da[1:], chain.hidden[:-1]) + top,  # h_0 = 0 adds nothing
             bias + top,
             bias + top,  # bias_hh sees the same dL/da_t as bias_ih in the vanilla RNN
         ]
