@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 Cell = Literal["rnn", "lstm", "gru"]
@@ -83,10 +83,14 @@ class SimConfig:
 
     def to_params(self) -> dict[str, Any]:
         """The request as understood, defaults filled in, JSON-ready (the result's `params`)."""
-        params = asdict(self)
-        params.pop("extra")
+        # Every field but `extra` is an immutable scalar (or the inputs tuple, listed below):
+        # a plain getattr per field, not asdict's recursive deep copy (~10x slower).
+        params = {name: getattr(self, name) for name in PARAM_NAMES}
         params["inputs"] = [list(row) for row in self.inputs] if self.inputs else None
         return params
+
+
+PARAM_NAMES = tuple(f.name for f in fields(SimConfig) if f.name != "extra")
 
 
 def normalise_inputs(raw: Any) -> tuple[tuple[float, ...], ...]:

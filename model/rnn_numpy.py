@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -71,7 +72,7 @@ def forward(
     f: Callable[..., np.ndarray] | None = ACTIVATIONS.get(activation)
     stoppable = poll.should_stop is not None
     h = np.zeros(size)  # (H,)
-    driven = x_proj.any(axis=1).tolist()  # T x whether W1 x_t + b is nonzero
+    driven = cast(list[bool], x_proj.any(axis=1).tolist())  # T x: W1 x_t + b is nonzero
     with np.errstate(over="ignore", invalid="ignore"):  # overflow to inf is reported as null
         for t in range(seq_len):
             if stoppable:
