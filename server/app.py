@@ -16,7 +16,7 @@ from server.body_limit import BodyLimit
 from server.compute import Compute
 from server.errors import install_error_handlers
 from server.openapi import install_openapi
-from server.routes import api, health, pages, stream, train, vendor
+from server.routes import api, docs, health, pages, stream, train, vendor
 from server.security import SecurityHeaders
 from server.settings import Settings
 
@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Swagger UI and ReDoc load their code from a CDN: our own page replaces them.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.compute = compute
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(vendor.router)  # before the /static mount, which would shadow it
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.include_router(train.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     install_openapi(app, settings)

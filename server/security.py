@@ -7,8 +7,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.settings import Settings
 
-DOCS_PATHS = ("/docs", "/redoc")
-
 
 def page_csp(frame_ancestors: str) -> str:
     """No inline script; Plotly needs inline styles; the stream needs ws:/wss:."""
@@ -35,14 +33,10 @@ class SecurityHeaders:
         self.app = app
         self.page = page_csp(settings.page_frame_ancestors)
         self.embed = page_csp(settings.embed_frame_ancestors)
-        # FastAPI's Swagger and ReDoc pages run an inline script; keep only framing rules there.
-        self.docs = f"object-src 'none'; frame-ancestors {settings.page_frame_ancestors}"
 
     def csp(self, path: str) -> str:
         if path == "/embed" or path.startswith("/embed/"):
             return self.embed
-        if path.startswith(DOCS_PATHS):
-            return self.docs
         return self.page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -92,10 +92,31 @@ def test_the_document_states_this_servers_limits(start_server) -> None:
     assert "seq_len x hidden_size x directions" in doc["info"]["description"]
 
 
-def test_docs_page(client: httpx.Client) -> None:
+def test_docs_page_is_our_own_and_needs_no_internet(client: httpx.Client, live_server) -> None:
     response = client.get("/docs")
     assert response.status_code == 200
-    assert "openapi.json" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert f'href="{live_server.url}/openapi.json"' in page
+    doc = client.get("/openapi.json").json()
+    for path, methods in doc["paths"].items():
+        for method in methods:
+            assert f"<code>{method.upper()} {path}</code>" in page, (method, path)
+    assert "<code>/api/v1/stream</code>" in page
+    for schema in ("SimulateRequest", "SweepRequest"):
+        for name in doc["components"]["schemas"][schema]["properties"]:
+            assert f"<code>{name}</code>" in page, name
+    # Limits and examples come from the document: the settings' maxima, the engine's example.
+    assert "&lt;= 2000" in page and "&lt;= 512" in page
+    assert "curl -X POST" in page and "httpx.post(" in page and "import httpx" in page
+    # No script at all (the CSP forbids inline ones) and nothing fetched from elsewhere.
+    assert "<script" not in page
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    own = live_server.url
+    for url in re.findall(r"(?:https?|wss?)://[^\s\"'<>]+", page):
+        assert url.startswith((own, live_server.ws_url)), url
+    for gone in ("/redoc", "/docs/oauth2-redirect"):
+        assert client.get(gone).status_code == 404
 
 
 def test_settings_come_from_rnngf_environment(monkeypatch) -> None:
