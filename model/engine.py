@@ -126,7 +126,9 @@ def simulate(
     if numpy_path(config, device, dtype):
         from .rnn_numpy_run import simulate_fields
 
-        fields = simulate_fields(config, net, poll)
+        # Overflow to inf (reported as null) is a designed outcome here, not a fault to warn about.
+        with np.errstate(all="ignore"):
+            fields = simulate_fields(config, net, poll)
         return SimResult(
             params=config.to_params(),
             **fields,

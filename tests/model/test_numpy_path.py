@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -88,3 +89,11 @@ def test_the_cpu_float64_rnn_takes_numpy() -> None:
     assert not numpy_path(SimConfig(hidden_size=32), cpu, torch.float32)
     assert not numpy_path(SimConfig(cell="lstm"), cpu, torch.float64)
     assert not numpy_path(SimConfig(), torch.device("cuda", 0), torch.float64)
+
+
+def test_inputs_at_the_float64_edge_give_nulls_without_warnings() -> None:
+    """x * w_in beyond float64 overflows by design: nulls in the result, no RuntimeWarning."""
+    # pytest runs with warnings as errors, so a numpy overflow warning would fail here
+    result = simulate(activation="linear", inputs=[1e308, 1e308, -1e308], w_in=1000.0).to_dict()
+    assert result["hidden"][0] == [None]
+    assert json.dumps(result, allow_nan=False)
