@@ -22,7 +22,8 @@ from server.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
-def get_compute(request: Request) -> Compute:
+async def get_compute(request: Request) -> Compute:
+    # async: a plain def dependency would cost every request a hop to a worker thread and back.
     compute: Compute = request.app.state.compute
     return compute
 
