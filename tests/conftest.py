@@ -61,6 +61,15 @@ def start_live_server(**settings: Any) -> LiveServer:
     return LiveServer(create_app(Settings(**settings))).start()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps an asyncio loop marked as running in the main thread for the rest
+    of the session, after which any test calling asyncio.run() fails.
+    """
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid)
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     server = start_live_server()
