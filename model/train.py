@@ -1,10 +1,11 @@
 """Train rnn, irnn, lstm and gru side by side on the same batches of a long-range task.
 
 Every cell gets the same data, optimiser, learning rate, steps, hidden size and clipping; only the
-recurrent layer differs. Each reported step also measures log10 ‖∂ℓ/∂h_t‖ over the sequence (the
-gradient reaching each position, through all later steps), so a learner sees whether the first
-token still receives any signal. A loss or gradient that stops being finite marks the cell as
-diverged; it then stops training and every later number of it is `None`, never NaN.
+recurrent layer differs. Each reported step also measures log10 ‖∂ℓ/∂s_t‖ over the sequence, s_t
+the recurrent state (h_t; [h_t, c_t] for the LSTM): the gradient reaching each position through
+all later steps, so a learner sees whether the first token still receives any signal. A loss or
+gradient that stops being finite marks the cell as diverged; it then stops training and every
+later number of it is `None`, never NaN.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CELL_LABELS = {"rnn": "RNN", "irnn": "IRNN", "lstm": "LSTM", "gru": "GRU"}
 
 EVAL_SEED_OFFSET = 1_000_003  # the held-out batch never coincides with a training batch
 INIT_SEED_OFFSET = 2_000_003  # initial weights come from their own stream
+MAX_REPORTS = 500  # progress records per run: steps / report_every
 PROBE_SIZE = 256  # held-out sequences scored at every report, at the full gap
 MAX_WORK = 4_000_000  # seq_len * hidden_size * batch_size: keeps one step within ~0.1 s
 
@@ -98,6 +100,9 @@ def validate(config: TrainConfig, max_steps: int = 3000) -> TrainConfig:
         value = getattr(config, name)
         if not math.isfinite(value) or abs(value) > bound:
             raise ConfigError(name, f"must be a finite number with |{name}| <= {bound:g}")
+    if config.steps > MAX_REPORTS * config.report_every:
+        least = -(-config.steps // MAX_REPORTS)
+        raise ConfigError("report_every", f"must be at least {least}: {MAX_REPORTS} reports a run")
     if config.lr <= 0:
         raise ConfigError("lr", "must be greater than 0")
     if config.attractor_rate < 0:
@@ -179,19 +184,28 @@ class RecurrentModel(nn.Module):
         return self.readout(output[-1])  # (B, n_outputs)
 
     def forward_unrolled(self, inputs: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The same outputs, one step at a time, with every h_t kept to take ∂ℓ/∂h_t later."""
-        # The fused layer hides h_t inside its kernel: the gradient w.r.t. its output tensor
-        # holds only the readout's direct share. Feeding each h_t back by hand puts h_t on
-        # every later path, so the gradient w.r.t. it is the total derivative.
+        """The same outputs, one step at a time, keeping every state s_t to take ∂ℓ/∂s_t later.
+
+        s_t is h_t, and for the LSTM [h_t, c_t]: its memory lives in c_t, so a gradient that
+        reaches c_1 but not h_1 still reaches the first token.
+        """
+        # The fused layer hides s_t inside its kernel: the gradient w.r.t. its output tensor
+        # holds only the readout's direct share. Feeding each s_t back by hand puts it on every
+        # later path, so the gradient w.r.t. it is the total derivative.
         x = inputs.transpose(0, 1)  # (T, B, V)
-        hidden: list[torch.Tensor] = []
-        state: Any = None
+        size = self.recurrent.hidden_size
+        states: list[torch.Tensor] = []
+        s_t: torch.Tensor | None = None
         for t in range(x.shape[0]):
-            output, state = self.recurrent(x[t : t + 1], state)  # (1, B, H)
-            h_t = output[0]  # (B, H)
-            hidden.append(h_t)
-            state = (h_t[None], state[1]) if self.cell == "lstm" else h_t[None]
-        return self.readout(hidden[-1]), hidden  # (B, n_outputs), T x (B, H)
+            if self.cell == "lstm":
+                hc = None if s_t is None else (s_t[None, :, :size], s_t[None, :, size:])
+                output, (_, c_t) = self.recurrent(x[t : t + 1], hc)  # (1, B, H) each
+                s_t = torch.cat([output[0], c_t[0]], dim=1)  # (B, 2H)
+            else:
+                output, _ = self.recurrent(x[t : t + 1], None if s_t is None else s_t[None])
+                s_t = output[0]  # (B, H)
+            states.append(s_t)
+        return self.readout(states[-1][:, :size]), states  # (B, n_outputs), T x (B, H or 2H)
 
 
 def loss_and_accuracy(
@@ -225,7 +239,7 @@ class Probe:
 
     loss: float | None
     accuracy: float | None
-    grad_log10: list[float | None] | None  # log10 mean_b ‖∂ℓ_b/∂h_t‖, t = 1 … T
+    grad_log10: list[float | None] | None  # log10 mean_b ‖∂ℓ_b/∂s_t‖, t = 1 … T
 
 
 class CellTrainer:
@@ -293,22 +307,22 @@ class CellTrainer:
         # In float64 a vanished gradient stays a number (10⁻⁴⁰ and beyond) instead of zero.
         model = copy.deepcopy(self.model).double()
         head = Batch(batch.inputs[:profile_size].double(), batch.targets[:profile_size])
-        outputs, hidden = model.forward_unrolled(head.inputs)
+        outputs, states = model.forward_unrolled(head.inputs)
         head_loss, _ = loss_and_accuracy(self.task, outputs, head)
-        # Gradients of the hidden states only: the weights' .grad stay untouched.
-        grads = torch.autograd.grad(head_loss, hidden, allow_unused=True)
-        row = hidden_grad_log10(list(grads), head.inputs.shape[0])
+        # Gradients of the states only: the weights' .grad stay untouched.
+        grads = torch.autograd.grad(head_loss, states, allow_unused=True)
+        row = state_grad_log10(list(grads), head.inputs.shape[0])
         return Probe(loss.item(), accuracy, row)
 
 
-def hidden_grad_log10(grads: list[torch.Tensor | None], batch_size: int) -> list[float | None]:
-    """log10 of the batch mean of ‖∂ℓ_b/∂h_t‖ per step; None where it is zero or not finite."""
+def state_grad_log10(grads: list[torch.Tensor | None], batch_size: int) -> list[float | None]:
+    """log10 of the batch mean of ‖∂ℓ_b/∂s_t‖ per step; None where it is zero or not finite."""
     row: list[float | None] = []
     for grad in grads:
         if grad is None:
             row.append(None)
             continue
-        # The loss is a batch mean: times B gives each sequence's own ∂ℓ_b/∂h_t.
+        # The loss is a batch mean: times B gives each sequence's own ∂ℓ_b/∂s_t.
         norms = torch.linalg.vector_norm(grad.double(), dim=1) * batch_size  # (B,)
         mean = float(norms.mean())
         row.append(math.log10(mean) if mean > 0 and math.isfinite(mean) else None)
@@ -373,7 +387,8 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     max_seconds: float | None = None,
 ) -> TrainResult:
-    """Train every cell of `config` in lockstep on the same batches; report every k steps."""
+    """Train every cell of `config` in lockstep on the same batches; report at step 0, every k
+    steps and at the last step."""
     task = config.task_()
     data = torch.Generator().manual_seed(config.seed)
     held_out = torch.Generator().manual_seed((config.seed + EVAL_SEED_OFFSET) % SEED_MAX)
@@ -381,6 +396,10 @@ def train(
     trainers = {cell: CellTrainer(cell, config, task) for cell in config.cells}
     windows: dict[str, list[CellStep]] = {cell: [] for cell in config.cells}
     probes = {cell: trainer.probe(probe_batch) for cell, trainer in trainers.items()}
+    untrained = {cell: first_to_last_log10(probe.grad_log10) for cell, probe in probes.items()}
+    if on_progress is not None:  # step 0: the untrained cells, gradient profile included
+        cells = {c: _record(trainers[c], [], probes[c]) for c in config.cells}
+        on_progress(Progress(0, config.steps, 0.0, cells))
     start = time.monotonic()
     stopped: str | None = None
     step = 0
@@ -411,6 +430,7 @@ def train(
             "loss": scored.loss,
             "diverged": trainer.diverged,
             "diverged_at": trainer.diverged_at,
+            "first_to_last_log10_start": untrained[cell],
             "first_to_last_log10": first_to_last_log10(probes[cell].grad_log10),
         }
     result.text = describe(result, task.chance)
@@ -418,7 +438,7 @@ def train(
 
 
 def first_to_last_log10(row: list[float | None] | None) -> float | None:
-    """log10 of ‖∂ℓ/∂h_1‖ / ‖∂ℓ/∂h_T‖: how much of the signal reaches the first token."""
+    """log10 of ‖∂ℓ/∂s_1‖ / ‖∂ℓ/∂s_T‖: how much of the signal reaches the first token."""
     if not row or row[0] is None or row[-1] is None:
         return None
     return row[0] - row[-1]
@@ -453,11 +473,14 @@ def describe(result: TrainResult, chance: float) -> str:
             text = f"{label} stayed at chance ({accuracy:.0%}) at {where}"
         else:
             text = f"{label} got {accuracy:.0%} at {where}"
-        ratio = summary["first_to_last_log10"]
-        if ratio is not None and ratio >= -1:
-            text += "; its gradient reached the first token within a factor of 10"
-        elif ratio is not None:
-            text += f"; its gradient at the first token was {power_of_ten(ratio)} of the last"
+        start, end = summary.get("first_to_last_log10_start"), summary["first_to_last_log10"]
+        if start is not None and end is not None:
+            text += (
+                f"; its gradient at the first token was {power_of_ten(start)} of the last's"
+                f" at step 0 and {power_of_ten(end)} at the end"
+            )
+        elif end is not None:
+            text += f"; its gradient at the first token was {power_of_ten(end)} of the last's"
         sentences.append(text + ".")
     if result.stopped == "stop":
         sentences.append(f"Stopped on request after {result.steps_done} steps.")

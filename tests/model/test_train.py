@@ -76,8 +76,8 @@ def test_fused_and_unrolled_forwards_agree(cell: str) -> None:
     net = model(cell)
     data = batch(gap=9, size=5)
     fused = net(data.inputs)
-    unrolled, hidden = net.forward_unrolled(data.inputs)
-    assert len(hidden) == 11 and hidden[0].shape == (5, 6)
+    unrolled, states = net.forward_unrolled(data.inputs)
+    assert len(states) == 11 and states[0].shape == (5, 12 if cell == "lstm" else 6)
     assert torch.allclose(fused, unrolled, atol=1e-6, rtol=0)
 
 
@@ -116,33 +116,40 @@ def test_rnn_gradient_profile_matches_the_textbook_recursion() -> None:
 
 
 def lstm_by_hand(net: RecurrentModel, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """PyTorch's LSTM equations written out in float64, each h_t kept with retain_grad."""
+    """PyTorch's LSTM equations written out in float64; each state s_t = [h_t, c_t], the pair
+    the next step receives, is kept with retain_grad."""
     rec = net.recurrent
     w_ih = rec.weight_ih_l0.detach().double()
-    w_hh = rec.weight_hh_l0.detach().double().requires_grad_()  # so that h_t joins the graph
+    w_hh = rec.weight_hh_l0.detach().double().requires_grad_()  # so that s_t joins the graph
     bias = rec.bias_ih_l0.detach().double() + rec.bias_hh_l0.detach().double()
-    h = torch.zeros(x.shape[0], 6, dtype=torch.float64)
-    c = torch.zeros_like(h)
-    hs = []
+    state = torch.zeros(x.shape[0], 12, dtype=torch.float64)  # (B, 2H): h_0 = c_0 = 0
+    states = []
     for t in range(x.shape[1]):
+        h, c = state[:, :6], state[:, 6:]
         i, f, g, o = (x[:, t] @ w_ih.T + h @ w_hh.T + bias).chunk(4, dim=1)  # (B, H) each
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
-        h.retain_grad()
-        hs.append(h)
-    out = h @ net.readout.weight.detach().double().T + net.readout.bias.detach().double()
-    return out, hs
+        state = torch.cat([h, c], dim=1)  # (B, 2H)
+        state.retain_grad()
+        states.append(state)
+    w_out, b_out = net.readout.weight.detach().double(), net.readout.bias.detach().double()
+    return state[:, :6] @ w_out.T + b_out, states
 
 
-def test_lstm_gradient_profile_matches_autograd_on_hand_written_equations() -> None:
+def test_lstm_gradient_profile_is_the_gradient_of_h_and_c_together() -> None:
     config = replace(SMALL, cells=("lstm",), gap=10)
     trainer = CellTrainer("lstm", config, config.task_())
     data = batch(gap=10, size=8, seed=5)
     probe = trainer.probe(data, profile_size=8)
-    out, hs = lstm_by_hand(trainer.model, data.inputs.double())
+    out, states = lstm_by_hand(trainer.model, data.inputs.double())
     torch.nn.functional.cross_entropy(out, data.targets, reduction="sum").backward()
-    expected = [math.log10(float(h.grad.norm(dim=1).mean())) for h in hs]  # type: ignore[union-attr]
+    grads = [s.grad for s in states if s.grad is not None]
+    assert len(grads) == 12
+    expected = [math.log10(float(g.norm(dim=1).mean())) for g in grads]
     assert probe.grad_log10 == pytest.approx(expected, abs=1e-9)
+    # The cell state carries most of it: h_1 alone would understate what reaches step 1.
+    h_only = math.log10(float(grads[0][:, :6].norm(dim=1).mean()))
+    assert expected[0] > h_only + 0.1
 
 
 @pytest.mark.parametrize("cell", ["rnn", "irnn", "lstm", "gru"])
@@ -205,9 +212,9 @@ def test_large_w2_with_clipping_trains() -> None:
     frames: list[Progress] = []
     result = train(replace(EXPLOSION, clip_norm=1.0), on_progress=frames.append)
     assert result.cells["irnn"]["diverged"] is False
-    first_norm = frames[0].cells["irnn"]["grad_norm"]
-    assert first_norm > 1e3  # the explosion is there, clipping tames it
-    assert all(f.cells["irnn"]["clipped_grad_norm"] <= 1.0 + 1e-5 for f in frames)
+    assert frames[0].step == 0 and frames[1].step == 10
+    assert frames[1].cells["irnn"]["grad_norm"] > 1e3  # the explosion is there; clipping tames it
+    assert all(f.cells["irnn"]["clipped_grad_norm"] <= 1.0 + 1e-5 for f in frames[1:])
 
 
 def test_every_cell_sees_the_same_batches() -> None:
@@ -219,7 +226,10 @@ def test_every_cell_sees_the_same_batches() -> None:
 def test_progress_frames_carry_every_field_at_every_kth_step() -> None:
     frames: list[Progress] = []
     result = train(replace(SMALL, steps=5), on_progress=frames.append)
-    assert [f.step for f in frames] == [2, 4, 5]
+    assert [f.step for f in frames] == [0, 2, 4, 5]
+    untrained = frames[0].cells["rnn"]
+    assert untrained["train_loss"] is None and untrained["grad_norm"] is None
+    assert untrained["loss"] == pytest.approx(math.log(2), abs=0.05)  # chance, before training
     for frame in frames:
         assert list(frame.cells) == ["rnn", "irnn", "lstm", "gru"]
         for record in frame.cells.values():
@@ -267,6 +277,7 @@ def test_a_short_gap_is_learned() -> None:
         ({"clip_norm": 0.0}, "clip_norm"),
         ({"w_rec": float("inf")}, "w_rec"),
         ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"steps": 3000, "report_every": 5}, "report_every"),
         ({"task": "adding", "gap": 1}, "gap"),
         ({"gap": 1000, "hidden_size": 256, "batch_size": 512}, "batch_size"),
     ],
@@ -284,11 +295,17 @@ def test_plain_words_summary() -> None:
     result = train(replace(config, steps=1, cells=("rnn",), eval_size=8))
     result.cells = {
         "lstm": {"accuracy": 1.0, "diverged": False, "first_to_last_log10": -0.4},
-        "rnn": {"accuracy": 0.51, "diverged": False, "first_to_last_log10": -12.2},
+        "rnn": {
+            "accuracy": 0.51,
+            "diverged": False,
+            "first_to_last_log10_start": -20.6,
+            "first_to_last_log10": -12.2,
+        },
+        "gru": {"accuracy": 0.7, "diverged": False, "first_to_last_log10": None},
     }
     result.stopped = None
     assert describe(result, chance=0.5) == (
-        "LSTM reached 100% at gap 60; its gradient reached the first token within a factor of 10. "
-        "RNN stayed at chance (51%) at gap 60; its gradient at the first token was 10⁻¹² of "
-        "the last."
+        "LSTM reached 100% at gap 60; its gradient at the first token was 10⁰ of the last's. "
+        "RNN stayed at chance (51%) at gap 60; its gradient at the first token was 10⁻²¹ of "
+        "the last's at step 0 and 10⁻¹² at the end. GRU got 70% at gap 60."
     )
