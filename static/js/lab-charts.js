@@ -121,7 +121,8 @@ export class LabCharts {
     accuracy.shapes = [chanceLine];
     accuracy.datarevision = this.revision;
     Plotly.react(this.nodes.accuracy, this.cells.map((c) => this.curve(c, "accuracy")), accuracy, CONFIG);
-    const loss = layout("loss", { rangemode: "tozero" });
+    // Log scale: learning shows as decades of descent, and an exploding cell stays on the chart.
+    const loss = layout("loss", { type: "log", exponentformat: "power" });
     loss.xaxis.range = range;
     loss.datarevision = this.revision;
     Plotly.react(this.nodes.loss, this.cells.map((c) => this.curve(c, "loss")), loss, CONFIG);
