@@ -33,6 +33,16 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return host is not None and origin.split("://", 1)[-1] == host
 
 
+async def accept_if_origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """Accept the socket, or close it with 1008 (policy violation) when its Origin is refused."""
+    headers = websocket.headers
+    if not origin_allowed(headers.get("origin"), headers.get("host"), settings.cors_origins):
+        await websocket.close(code=1008)
+        return False
+    await websocket.accept()
+    return True
+
+
 def _frame_id(message: Any) -> Any:
     """The client's id when it is a short string or an integer, else None."""
     frame_id = message.get("id") if isinstance(message, dict) else None
@@ -160,10 +170,6 @@ class StreamSession:
 @router.websocket("/api/v1/stream")
 async def stream(websocket: WebSocket) -> None:
     settings: Settings = websocket.app.state.settings
-    if not origin_allowed(
-        websocket.headers.get("origin"), websocket.headers.get("host"), settings.cors_origins
-    ):
-        await websocket.close(code=1008)
+    if not await accept_if_origin_allowed(websocket, settings):
         return
-    await websocket.accept()
     await StreamSession(websocket, websocket.app.state.compute, settings).run()

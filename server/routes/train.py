@@ -54,7 +54,7 @@ from starlette.websockets import WebSocketDisconnect
 from model.config import SEED_MAX, ConfigError
 from model.train import Progress, TrainConfig, TrainResult, train, validate
 from server.errors import sanitise_errors
-from server.routes.stream import origin_allowed
+from server.routes.stream import accept_if_origin_allowed
 from server.settings import Settings
 
 router = APIRouter()
@@ -299,12 +299,8 @@ class TrainSession:
 @router.websocket("/api/v1/train", name="train_ws")
 async def train_ws(websocket: WebSocket) -> None:
     settings: Settings = websocket.app.state.settings
-    if not origin_allowed(
-        websocket.headers.get("origin"), websocket.headers.get("host"), settings.cors_origins
-    ):
-        await websocket.close(code=1008)
+    if not await accept_if_origin_allowed(websocket, settings):
         return
-    await websocket.accept()
     await TrainSession(websocket, settings, jobs_of(settings, websocket.app.state)).run()
 
 
