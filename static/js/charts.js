@@ -14,7 +14,7 @@ function plotly() {
 
 function layout(title, xTitle, yTitle, extra = {}) {
   return {
-    title: { text: title, font: { size: 14 }, x: 0, xanchor: "left", xref: "paper" },
+    title: { text: title, font: { size: 14 }, x: 0.02, xanchor: "left", xref: "container" },
     font: FONT,
     margin: { l: 58, r: 14, t: 40, b: 96 },
     paper_bgcolor: "rgba(0,0,0,0)",
