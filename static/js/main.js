@@ -56,6 +56,9 @@ const stream = new SimulationStream(config.urls.stream.replace(/^http/, "ws"), {
   // Exposed for course pages' scripts and tests: "open" while results stream, else "closed".
   status: (state) => {
     document.body.dataset.stream = state;
+    // A quiet note, not an error: the page keeps working over POST while the socket is down.
+    const note = $("stream-status");
+    if (note) note.hidden = state === "open";
   },
 });
 

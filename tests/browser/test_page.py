@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 pytestmark = pytest.mark.browser
 
@@ -226,4 +226,43 @@ def test_preset_reproduces_the_articles_example(page: Page, errors: list[str]) -
     expect(page.locator("#ctl-activation")).to_have_value("tanh")
     expect(page.locator("#unrolled [data-t]")).to_have_count(100)
     assert query(page)["activation"] == ["tanh"]
+    assert errors == []
+
+
+def test_post_fallback_when_the_stream_is_down(page: Page, errors: list[str], slide: Slide) -> None:
+    # Every attempt to open the stream is accepted and closed at once, as a server that refuses it.
+    attempts: list[str] = []
+
+    def refuse(socket: WebSocketRoute) -> None:
+        attempts.append(socket.url)
+        socket.close(code=1011, reason="stream down")
+
+    page.route_web_socket(re.compile(r"/api/v1/stream$"), refuse)
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda request: posts.append(request.url) if request.method == "POST" else None,
+    )
+    page.goto("/?seq_len=6")
+    expect(page.locator("#regime")).to_have_text("stable")
+    expect(page.locator("body")).to_have_attribute("data-stream", "closed")
+    expect(page.locator("#stream-status")).to_be_visible()
+    assert attempts, "the page never tried the stream"
+    before = sum(url.endswith("/api/v1/simulate") for url in posts)
+    slide(page.locator("#w-rec"), 0.5)
+    expect(page.locator("#regime")).to_have_text("vanishing")
+    settled(page)
+    # The closed form of the linear neuron, T = 6: ||dL/dh_t|| = 0.5^(6 - t).
+    grad = page.locator("#grad-chart").evaluate("c => c.data[0].y")
+    assert grad == pytest.approx([(6 - t) * math.log10(0.5) for t in range(1, 7)], abs=1e-9)
+    # The phase diagram came by POST too, with the current-W2 line at 0.5.
+    page.wait_for_function(
+        """() => {
+            const c = document.getElementById("sweep-chart");
+            return c.data && c.data[0].z.length === 6 && c.layout.shapes.some(s => s.x0 === 0.5);
+        }"""
+    )
+    expect(page.locator("#readout-text")).to_contain_text("multiplied by 0.031")  # 0.5^5
+    assert sum(url.endswith("/api/v1/simulate") for url in posts) > before
+    expect(page.locator("#unrolled [data-t]")).to_have_count(6)
     assert errors == []
