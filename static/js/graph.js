@@ -236,8 +236,11 @@ export class UnrolledGraph {
   buildChain(T, loss, bidirectional) {
     const STEP = 60;
     const LEFT = 16;
-    const rowY = { out: 22, h: 80, x: 138, back: 196 };
-    const height = bidirectional ? 222 : 164;
+    const rowY = { out: 22, h: 80, x: 138, back: 196, backOut: 252 };
+    // Loss "last" sums the forward h_T and the backward h'_1, the backward chain's end: that
+    // term gets its own output node under h'_1.
+    const backLast = bidirectional && loss !== "all";
+    const height = bidirectional ? (backLast ? 276 : 222) : 164;
     this.root.setAttribute("viewBox", `0 0 ${LEFT * 2 + T * STEP} ${height}`);
     this.root.style.minWidth = `${Math.max(280, T * 44)}px`;
     const defs = svg("defs", {}, this.root);
@@ -268,6 +271,16 @@ export class UnrolledGraph {
         refs.backInputEdge = svg("line", { x1: cx, y1: rowY.x + 13, x2: cx, y2: rowY.back - 19, class: "edge", ...arrow }, edgeLayer);
         if (t > 1) {
           refs.backRecEdge = svg("line", { x1: cx - 19, y1: rowY.back, x2: cx - STEP + 21, y2: rowY.back, class: "edge", ...arrow }, edgeLayer);
+        }
+        if (loss === "all") {
+          // h'_t feeds the same ŷ_t as h_t: a curve past the right of x_t and h_t.
+          const d = `M${cx + 12} ${rowY.back - 11} C${cx + 30} ${rowY.back - 50}, ${cx + 30} ${rowY.out + 40}, ${cx + 9} ${rowY.out + 9}`;
+          refs.backOutEdge = svg("path", { d, class: "edge edge-out edge-out-back", ...arrow }, edgeLayer);
+        } else if (t === 1) {
+          refs.backOutEdge = svg("line", { x1: cx, y1: rowY.back + 17, x2: cx, y2: rowY.backOut - 13, class: "edge edge-out", ...arrow }, edgeLayer);
+          const backOut = svg("circle", { cx, cy: rowY.backOut, r: 12, class: "output-node" }, g);
+          svg("title", {}, backOut).textContent = `The backward chain ends at h′₁; loss "last" sums it with h${subscript(T)}`;
+          svg("text", { x: cx, y: rowY.backOut + 4, class: "node-label node-label-small" }, g).textContent = `ŷ′${subscript(1)}`;
         }
         refs.backNode = svg("circle", { cx, cy: rowY.back, r: 16, class: "hidden-node hidden-node-back" }, g);
         svg("text", { x: cx, y: rowY.back + 4, class: "node-label node-label-small" }, g).textContent = `h′${subscript(t)}`;
@@ -334,7 +347,8 @@ export class UnrolledGraph {
     } else {
       // The gradient reaching h_t crossed the edge to h_(t+1) (or to ŷ_T): paint that edge.
       paintEdge(refs.recEdge ?? (this.steps.length === refs.t ? refs.outEdge : null), refs.grad);
-      paintEdge(refs.backRecEdge, refs.grad);
+      // The backward chain's h'_1 has no next step: its gradient crossed its output edge.
+      paintEdge(refs.backRecEdge ?? (refs.t === 1 ? refs.backOutEdge : null), refs.grad);
       paintEdge(refs.inputEdge, refs.inputGrad);
       paintEdge(refs.backInputEdge, refs.inputGrad);
       refs.node.style.stroke = refs.grad === null ? "" : gradColor(refs.grad);

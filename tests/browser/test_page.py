@@ -84,6 +84,26 @@ def test_unrolled_graph_has_one_node_a_step(page: Page, errors: list[str]) -> No
     assert errors == []
 
 
+def test_bidirectional_rows_both_feed_the_output(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?bidirectional=true&seq_len=5&loss=all")
+    settled(page)
+    # Loss "all": every h_t and every h'_t feeds its y_t.
+    expect(page.locator("#unrolled .edge-out")).to_have_count(10)
+    expect(page.locator("#unrolled .edge-out-back")).to_have_count(5)
+    page.locator("#ctl-loss").select_option("last")
+    settled(page)
+    # Loss "last" sums h_5 and h'_1, the backward chain's end: one output each.
+    expect(page.locator("#unrolled .edge-out")).to_have_count(2)
+    expect(page.locator('#unrolled [data-t="1"] .output-node')).to_have_count(1)
+    expect(page.locator('#unrolled [data-t="5"] .output-node')).to_have_count(1)
+    # The backward chain's end carries the gradient into the loss: its edge is painted.
+    back_out = page.locator('#unrolled .edge-out[y1="213"]')
+    expect(back_out).to_have_count(1)
+    assert "stroke-width" in (back_out.get_attribute("style") or "")
+    assert errors == []
+
+
 def test_reload_and_history_restore_the_state(page: Page, errors: list[str], slide: Slide) -> None:
     page.emulate_media(reduced_motion="reduce")
     page.goto("/")
