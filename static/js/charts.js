@@ -4,6 +4,12 @@
 const COLOURS = { blue: "#0072B2", orange: "#E69F00", green: "#009E73", vermillion: "#D55E00",
   sky: "#56B4E9", purple: "#CC79A7", black: "#222222" };
 const GATE_COLOURS = [COLOURS.blue, COLOURS.vermillion, COLOURS.green, COLOURS.orange];
+// Gates can coincide (at H = 1 every gate block shares W1 and the bias): a wide solid line under
+// narrower dashed ones keeps each visible on top of the others.
+const GATE_LINES = [{ dash: "solid", width: 5 }, { dash: "dash", width: 2.5 }, { dash: "dot", width: 3 },
+  { dash: "dashdot", width: 1.5 }];
+// Below this width (px) titles wrap and the phase diagram's colour bar moves under the plot.
+const NARROW = 380;
 // Purple–orange diverging scale for signed hidden values, the same as the unrolled graph's.
 const DIVERGING = [[0, "#5e3c99"], [0.25, "#b2abd2"], [0.5, "#f7f7f7"], [0.75, "#fdb863"], [1, "#e66101"]];
 const FONT = { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 12, color: "#1f2933" };
@@ -12,11 +18,16 @@ function plotly() {
   return window.Plotly; // a classic deferred script, loaded before the modules run
 }
 
-function layout(title, xTitle, yTitle, extra = {}) {
+const isNarrow = (element) => element.clientWidth > 0 && element.clientWidth < NARROW;
+
+/** A title as [wide, narrow] text: the narrow one may wrap with <br>. */
+function layout(title, xTitle, yTitle, extra = {}, element = null) {
+  const [wide, narrow] = Array.isArray(title) ? title : [title, title];
+  const text = element && isNarrow(element) ? narrow : wide;
   return {
-    title: { text: title, font: { size: 14 }, x: 0.02, xanchor: "left", xref: "container" },
+    title: { text, font: { size: 14 }, x: 0.02, xanchor: "left", xref: "container" },
     font: FONT,
-    margin: { l: 58, r: 14, t: 40, b: 96 },
+    margin: { l: 58, r: 14, t: text.includes("<br>") ? 58 : 40, b: 96 },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#ffffff",
     xaxis: { title: { text: xTitle }, gridcolor: "#e6e9ee", zeroline: false },
@@ -29,10 +40,10 @@ function layout(title, xTitle, yTitle, extra = {}) {
 }
 
 /** Plotly.react, with room for a legend only when there is one. */
-function draw(element, traces, figureLayout, filename) {
-  const legend = traces.length > 1;
+function draw(element, traces, figureLayout, filename, { bottom } = {}) {
+  const legend = traces.filter((trace) => trace.showlegend !== false).length > 1;
   figureLayout.showlegend = legend;
-  figureLayout.margin = { ...figureLayout.margin, b: legend ? 96 : 52 };
+  figureLayout.margin = { ...figureLayout.margin, b: bottom ?? (legend ? 96 : 52) };
   plotly().react(element, traces, figureLayout, config(filename));
 }
 
@@ -51,6 +62,35 @@ const steps = (count) => Array.from({ length: count }, (_, i) => i + 1);
 function meanOf(row) {
   if (!row || row.some((v) => v === null)) return null;
   return row.reduce((a, b) => a + b, 0) / row.length;
+}
+
+/** Markers at the foot of the chart for the steps whose gradient is exactly zero (null), which a
+ * log scale cannot show (a dead ReLU): otherwise the chart would look empty. */
+function zeroMarkers(grad, t) {
+  const x = t.filter((_, i) => grad[i] === null);
+  if (!x.length) return null;
+  const finite = grad.filter((v) => v !== null);
+  const floor = finite.length ? Math.min(...finite) - 1 : -1;
+  return {
+    x, y: x.map(() => floor), name: "exactly zero (log₁₀ = −∞)", mode: "markers",
+    marker: { symbol: "triangle-down", size: 9, color: "#8a94a3" },
+    hovertemplate: "t = %{x}<br>‖∂L/∂hₜ‖ = 0 exactly<extra></extra>",
+  };
+}
+
+/** Pairs of traces whose values agree everywhere (to 1e-9), named for a note on the chart. */
+function coincident(traces) {
+  const pairs = [];
+  for (let i = 0; i < traces.length; i += 1) {
+    for (let j = i + 1; j < traces.length; j += 1) {
+      const a = traces[i].y;
+      const b = traces[j].y;
+      if (a.every((v, k) => v !== null && b[k] !== null && Math.abs(v - b[k]) <= 1e-9)) {
+        pairs.push([traces[i].name, traces[j].name]);
+      }
+    }
+  }
+  return pairs;
 }
 
 /** The classic bound, drawn over grad_log10: anchored at step T, each step back adds
@@ -76,6 +116,23 @@ export class Charts {
     this.gates = gates;
     this.sweep = sweep;
     this.sweepShown = false;
+    this.last = null; // [result, state] of the last update, redrawn when the width class changes
+    this.lastSweep = null;
+    this.narrow = grad ? isNarrow(grad) : false;
+    let timer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.reflow(), 150);
+    });
+  }
+
+  /** Redraw with the wide or narrow layout when the charts cross NARROW. */
+  reflow() {
+    const probe = this.grad ?? this.hidden ?? this.sweep;
+    if (!probe || isNarrow(probe) === this.narrow) return;
+    this.narrow = isNarrow(probe);
+    if (this.last) this.update(...this.last);
+    if (this.lastSweep) this.drawSweep(...this.lastSweep);
   }
 
   get ready() {
@@ -85,6 +142,7 @@ export class Charts {
   /** Redraw the per-step charts from a complete result. */
   update(result, state) {
     if (!this.ready) return;
+    this.last = [result, state];
     if (this.grad) this.drawGrad(result, state);
     if (this.hidden) this.drawHidden(result, state);
     if (this.gates) this.drawGates(result, state);
@@ -98,6 +156,8 @@ export class Charts {
       line: { color: COLOURS.blue, width: 2.5 }, marker: { size: 6 },
       hovertemplate: "t = %{x}<br>log₁₀ ‖∂L/∂hₜ‖ = %{y:.3f}<extra></extra>",
     }];
+    const zero = zeroMarkers(result.grad_log10, t);
+    if (zero) traces.push(zero);
     const bound = boundLog10(result);
     if (bound) {
       traces.push({
@@ -118,10 +178,14 @@ export class Charts {
       line: { color: COLOURS.purple, width: 1.5, dash: "dot" }, visible: "legendonly",
       hovertemplate: "t = %{x}<br>log₁₀ ‖∂L/∂xₜ‖ = %{y:.3f}<extra></extra>",
     });
-    const title = "How much gradient reaches each step";
-    draw(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", {
-      uirevision: `${t.length}|${state.cell}`,
-    }), "grad-log10");
+    const title = ["How much gradient reaches each step", "How much gradient<br>reaches each step"];
+    const extra = { uirevision: `${t.length}|${state.cell}` };
+    if (zero) {
+      extra.annotations = [{ x: 0, y: 1, xref: "paper", yref: "paper", xanchor: "left", yanchor: "top",
+        showarrow: false, align: "left", font: { size: 11, color: COLOURS.black },
+        text: `▼ exactly zero at ${zero.x.length} of ${t.length} steps<br>(log₁₀ 0 = −∞, drawn at the bottom)` }];
+    }
+    draw(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", extra, this.grad), "grad-log10");
   }
 
   drawHidden(result, state) {
@@ -159,7 +223,7 @@ export class Charts {
       extra.annotations = [{ x: 1, y: 1, xref: "paper", yref: "paper", xanchor: "right", showarrow: false,
         text: `beyond float range from t = ${overflow + 1}`, font: { size: 11, color: COLOURS.vermillion } }];
     }
-    draw(this.hidden, traces, layout("Hidden state", "step t", label, extra), "hidden");
+    draw(this.hidden, traces, layout("Hidden state", "step t", label, extra, this.hidden), "hidden");
   }
 
   drawGates(result, state) {
@@ -172,13 +236,19 @@ export class Charts {
     }
     const t = steps(result.hidden.length);
     const traces = Object.entries(result.gates).map(([gate, rows], i) => ({
-      x: t, y: rows.map(meanOf), name: gate, mode: "lines", line: { color: GATE_COLOURS[i % 4], width: 2 },
+      x: t, y: rows.map(meanOf), name: gate, mode: "lines",
+      line: { color: GATE_COLOURS[i % 4], ...GATE_LINES[i % 4] },
       hovertemplate: `t = %{x}<br>${gate} = %{y:.3f}<extra></extra>`,
     }));
+    const same = coincident(traces);
+    const extra = { uirevision: state.cell };
+    if (same.length) {
+      extra.annotations = [{ x: 1, y: 1, xref: "paper", yref: "paper", xanchor: "right", yanchor: "bottom",
+        showarrow: false, font: { size: 11, color: COLOURS.black },
+        text: same.map((pair) => pair.join(" = ")).join(", ") }];
+    }
     const title = state.cell === "lstm" ? "LSTM gates" : "GRU gates";
-    draw(this.gates, traces, layout(title, "step t", "gate value (mean over units)", {
-      uirevision: state.cell,
-    }), "gates");
+    draw(this.gates, traces, layout(title, "step t", "gate value (mean over units)", extra, this.gates), "gates");
   }
 
   /** The phase diagram: rows are steps back from T, columns the W2 values of the sweep. */
@@ -192,15 +262,24 @@ export class Charts {
     let peak = 1;
     for (const row of z) for (const v of row) if (v !== null && Math.abs(v) > peak) peak = Math.abs(v);
     const range = Math.min(peak, 30);
+    this.lastSweep = [sweep, wRec];
+    const narrow = isNarrow(this.sweep);
+    // On a phone a vertical colour bar would take a third of the width: lay it under the plot.
+    const colorbar = narrow
+      // (its title would overlap a horizontal bar: the x-axis title names the colour instead)
+      ? { orientation: "h", thickness: 10,
+        lenmode: "pixels", len: Math.max(160, this.sweep.clientWidth - 90),
+        x: 0.5, xanchor: "center", xref: "container", y: 0.01, yanchor: "bottom", yref: "container" }
+      : { title: { text: "log₁₀ ‖∂L/∂h‖" }, thickness: 12 };
     const trace = {
       type: "heatmap", x: values, y: Array.from({ length: T }, (_, k) => k), z,
-      zmin: -range, zmax: range, colorscale: "Viridis",
-      colorbar: { title: { text: "log₁₀ ‖∂L/∂h‖" }, thickness: 12 },
+      zmin: -range, zmax: range, colorscale: "Viridis", colorbar,
       hovertemplate: "W2 = %{x:.3f}, %{y} steps back<br>log₁₀ ‖∂L/∂h‖ = %{z:.2f}<extra></extra>",
     };
     const extra = { shapes: this.markers(wRec), annotations: this.labels(wRec), uirevision: `${T}|${values.length}` };
-    draw(this.sweep, [trace], layout("Phase diagram", "feedback weight W2", "steps back from T", extra),
-      "phase-diagram");
+    const xTitle = narrow ? "feedback weight W2<br>colour: log₁₀ ‖∂L/∂h‖ (bar below)" : "feedback weight W2";
+    draw(this.sweep, [trace], layout("Phase diagram", xTitle, "steps back from T", extra, this.sweep),
+      "phase-diagram", { bottom: narrow ? 124 : 52 });
     this.sweepShown = true;
   }
 

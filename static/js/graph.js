@@ -312,7 +312,9 @@ export class UnrolledGraph {
     for (let t = tickStep; t <= T; t += tickStep) {
       const x = LEFT + (t - 0.5) * cell;
       svg("line", { x1: x, y1: 98, x2: x, y2: 104, class: "tick" }, this.root);
-      svg("text", { x, y: 118, class: "tick-label" }, this.root).textContent = String(t);
+      // The last label would hang over the right edge when centred: end it at its tick.
+      const end = x > 1000 - 24 ? " tick-label-end" : "";
+      svg("text", { x, y: 118, class: `tick-label${end}` }, this.root).textContent = String(t);
     }
     svg("text", { x: LEFT, y: 118, class: "tick-label tick-label-start" }, this.root).textContent = "t = 1";
   }
