@@ -70,7 +70,8 @@ def test_dead_relu_gradient_is_drawn_as_exactly_zero(page: Page, errors: list[st
     expect(page.locator("#readout-text")).to_contain_text("exactly zero")
     chart = page.locator("#grad-chart")
     page.wait_for_function(
-        "() => document.getElementById('grad-chart').data?.some(t => t.name.startsWith('exactly zero'))"
+        "() => document.getElementById('grad-chart').data"
+        "?.some(t => t.name.startsWith('exactly zero'))"
     )
     zero = chart.evaluate("c => c.data.find(t => t.name.startsWith('exactly zero')).x")
     assert zero == list(range(1, 20))  # every step but T = 20, where dL/dh_20 = 1
