@@ -49,6 +49,16 @@ class ResultCache:
         """Cached or being computed: asking for it costs no new computation."""
         return key in self._entries or key in self._inflight
 
+    def fill_now(self, key: str, compute: Callable[[], bytes]) -> bytes:
+        """The cached value, or `compute()` run right here (no await: nobody can join it)."""
+        cached = self.get(key)
+        if cached is not None:
+            return cached
+        self.computations += 1
+        value = compute()
+        self.put(key, value)
+        return value
+
     async def get_or_compute(self, key: str, compute: Compute, *, stoppable: bool = False) -> bytes:
         """The cached value, or the one computation in flight for `key`, or a new one.
 

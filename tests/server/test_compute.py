@@ -165,7 +165,7 @@ def gated_engine(monkeypatch) -> dict[str, Any]:
 
 
 def test_503_with_retry_after_when_the_pool_is_full(start_server, gated_engine) -> None:
-    live = start_server(workers=1, queue_size=0)
+    live = start_server(workers=1, queue_size=0, inline_max_steps=0)
     compute = live.server.config.app.state.compute
     with ThreadPoolExecutor(1) as executor:
         first = executor.submit(httpx.post, f"{live.url}/api/v1/simulate", json={"seed": 1})
@@ -190,7 +190,7 @@ def test_503_with_retry_after_when_the_pool_is_full(start_server, gated_engine) 
 
 
 def test_a_class_opening_one_preset_costs_one_computation(start_server, gated_engine) -> None:
-    live = start_server(workers=2, queue_size=2)
+    live = start_server(workers=2, queue_size=2, inline_max_steps=0)
     url = f"{live.url}/api/v1/simulate?activation=linear&seq_len=5&w_rec=0.1"
     with ThreadPoolExecutor(30) as executor:
         students = [executor.submit(httpx.get, url, timeout=30) for _ in range(30)]
@@ -206,3 +206,59 @@ def test_a_class_opening_one_preset_costs_one_computation(start_server, gated_en
     body = {"activation": "linear", "seq_len": 5, "w_rec": 0.1}
     assert httpx.post(f"{live.url}/api/v1/simulate", json=body).content == answers[0].content
     assert gated_engine["calls"] == 1
+
+
+@pytest.fixture
+def engine_threads(monkeypatch) -> list[str]:
+    """The name of the thread each HTTP engine call ran on."""
+    names: list[str] = []
+    real = server.compute._simulate_json
+
+    def recorded(config: Any, limits: Any) -> bytes:
+        names.append(threading.current_thread().name)
+        return real(config, limits)
+
+    monkeypatch.setattr(server.compute, "_simulate_json", recorded)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("body", "inline"),
+    [
+        ({"hidden_size": 32, "seq_len": 100}, True),  # the slider's job: ~1 ms
+        ({"hidden_size": 32, "seq_len": 129}, False),  # over INLINE_MAX_WORK
+        ({"seq_len": 257}, False),  # over inline_max_steps
+        ({"seq_len": 200, "bidirectional": True}, False),  # 400 steps in all
+        ({"cell": "gru", "seq_len": 5}, False),  # the torch engine: dispatch-bound, longer
+        ({"dtype": "float32", "seq_len": 5}, False),
+    ],
+)
+def test_only_small_numpy_jobs_run_on_the_event_loop(
+    start_server, engine_threads, body: dict[str, Any], inline: bool
+) -> None:
+    live = start_server()
+    compute = live.server.config.app.state.compute
+    response = httpx.post(f"{live.url}/api/v1/simulate", json={**body, "seed": 5}, timeout=30)
+    assert response.status_code == 200
+    assert len(engine_threads) == 1
+    assert engine_threads[0].startswith("rnngf-compute") is not inline
+    assert compute.cache.computations == 1
+    # The second ask is a cache hit either way.
+    again = httpx.post(f"{live.url}/api/v1/simulate", json={**body, "seed": 5}, timeout=30)
+    assert again.content == response.content and len(engine_threads) == 1
+
+
+def test_inline_and_pooled_answers_are_the_same(start_server, engine_threads) -> None:
+    inline = start_server()
+    pooled = start_server(inline_max_steps=0)
+    body = {"hidden_size": 8, "seq_len": 40, "w_rec": 1.7, "seed": 11}
+    answers = [
+        httpx.post(f"{live.url}/api/v1/simulate", json=body, timeout=30)
+        for live in (inline, pooled)
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    results = [strict_json(a.text) for a in answers]
+    for result in results:
+        assert result.pop("elapsed_ms") > 0  # the one field that may differ
+    assert results[0] == results[1]
+    assert [name.startswith("rnngf-compute") for name in engine_threads] == [False, True]

@@ -71,7 +71,7 @@ def settle(ws: ClientConnection) -> None:
 
 
 def test_newer_positions_take_the_queued_jobs_place(start_server, engine) -> None:
-    live = start_server(workers=1, queue_size=0)
+    live = start_server(workers=1, queue_size=0, inline_max_steps=0)
     compute = live.server.config.app.state.compute
     with ThreadPoolExecutor(1) as executor:
         blocker = executor.submit(httpx.post, f"{live.url}/api/v1/simulate", json={"seed": 1})
@@ -96,7 +96,7 @@ def test_newer_positions_take_the_queued_jobs_place(start_server, engine) -> Non
 
 
 def test_a_computing_job_is_cancelled_and_the_newest_queues_again(start_server, engine) -> None:
-    live = start_server(workers=1, queue_size=0)
+    live = start_server(workers=1, queue_size=0, inline_max_steps=0)
     compute = live.server.config.app.state.compute
     with connect(f"{live.ws_url}/api/v1/stream") as ws:
         send(ws, "old", activation="linear", seq_len=5, w_rec=0.5)
@@ -111,7 +111,7 @@ def test_a_computing_job_is_cancelled_and_the_newest_queues_again(start_server, 
 
 
 def test_stream_positions_share_the_cache_and_in_flight_work(start_server, engine) -> None:
-    live = start_server(workers=2, queue_size=0)
+    live = start_server(workers=2, queue_size=0, inline_max_steps=0)
     url = f"{live.ws_url}/api/v1/stream"
     params = {"activation": "linear", "seq_len": 5, "w_rec": 0.1}
     with connect(url) as first, connect(url) as second:
@@ -130,7 +130,7 @@ def test_stream_positions_share_the_cache_and_in_flight_work(start_server, engin
 
 
 def test_a_busy_classroom_does_not_turn_http_away(start_server, engine) -> None:
-    live = start_server(workers=1, queue_size=0)
+    live = start_server(workers=1, queue_size=0, inline_max_steps=0)
     compute = live.server.config.app.state.compute
     with ExitStack() as stack:
         sockets = [stack.enter_context(connect(f"{live.ws_url}/api/v1/stream")) for _ in range(5)]
