@@ -9,6 +9,7 @@ into 10**m_t (to the scale) times f'/10**m_t (at most 1), per-component logs on 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,13 +75,14 @@ def forward(
     h = np.zeros(size)  # (H,)
     driven = cast(list[bool], x_proj.any(axis=1).tolist())  # T x: W1 x_t + b is nonzero
     with np.errstate(over="ignore", invalid="ignore"):  # overflow to inf is reported as null
-        for t in range(seq_len):
+        # zip hands out the rows of pre and hidden as views more cheaply than indexing does
+        for t, pre_t, hidden_t, is_driven in zip(range(seq_len), pre, hidden, driven, strict=True):
             if stoppable:
                 poll(t)
-            a = h.dot(w2t, out=pre[t])  # ndarray.dot: ~2x less call overhead than @
-            if driven[t]:  # an impulse or a zero bias leaves most rows of x_proj zero
+            a = h.dot(w2t, pre_t)  # ndarray.dot: ~2x less call overhead than @
+            if is_driven:  # an impulse or a zero bias leaves most rows of x_proj zero
                 a += x_proj[t]
-            h = a if f is None else f(a, out=hidden[t])
+            h = a if f is None else f(a, hidden_t)
     return pre, hidden
 
 
@@ -140,48 +142,114 @@ def backward(
 ) -> BackChain:
     """Renormalised BPTT from t = T to 1 for one direction and one loss.
 
-    dL/dh_t = v * 10**c with log10 ||v|| = v_log kept within +-15 (LAZY_LOW/HIGH) rather than at 0:
-    the norm is taken every step anyway (for the scale), the division only when v drifts out
-    of the band, and no single step moves it the ~250 decades that could reach float64's edge.
+    dL/dh_t = v_t * 10**c_t with ||v_t||**2 kept within LAZY_LOW..LAZY_HIGH rather than at 1:
+    v_t is divided by its norm only when it drifts out of that band, and no single step moves
+    it the ~250 decades that could reach float64's edge. Under loss "last" the steps between
+    rough ones run as a bare chain of products (_plain_run); every other step, and the first
+    plain one found outside the band, takes the step-by-step path below.
     """
     seq_len, size = sl.pre.shape
     q_signed = q * math.copysign(1.0, w_rec) if w_rec != 0 else np.zeros_like(q)  # (H, H)
     log_w = math.log10(abs(w_rec)) if w_rec != 0 else -math.inf
     stoppable = poll.should_stop is not None
+    ratio = sl.ratio if sl.ratio is not None else np.ones_like(sl.pre)  # (T, H)
+    rough_steps = [t for t, is_rough in enumerate(sl.rough) if is_rough]
     ones = np.ones(size)  # (H,) dL/dh_t from the loss: a plain sum of the components
-    v = ones / math.sqrt(size)  # (H,) unit
-    c, v_log = math.log10(math.sqrt(size)), 0.0
-    scale = [0.0] * seq_len
-    extras = [0.0] * seq_len
-    das: list[np.ndarray] = [ones] * seq_len
-    ratio, top, rough, pre = sl.ratio, sl.top, sl.rough, sl.pre
-    for t in range(seq_len - 1, -1, -1):
+    v_rows = np.empty((seq_len, size))  # (T, H) v_t; row t-1 first holds W2^T dL/da_t unscaled
+    v_rows[-1] = ones / math.sqrt(size)  # unit
+    c_rows = [0.0] * seq_len  # T x c_t
+    nn_rows = np.ones(seq_len)  # (T,) ||v_t||**2 (1 where v_t was just made a unit vector)
+    extras = list(sl.top)  # T x log10 of dL/da_t's scale beyond c_t: top[t], or a rough step's
+    rough_da: dict[int, np.ndarray] = {}  # t -> dL/da_t * 10**-(c_t + extras[t]), rough steps
+    t, c = seq_len - 1, math.log10(math.sqrt(size))
+    while True:
+        if not loss_all:
+            i = bisect.bisect_right(rough_steps, t)
+            stop = rough_steps[i - 1] if i else 0  # the latest rough step at or before t
+            run_poll = poll if stoppable else None
+            t, c = _plain_run(
+                v_rows, c_rows, nn_rows, ratio, q_signed, sl.top, log_w, t, c, stop, run_poll
+            )
+        # step t from its unchecked v_rows[t]: the band, loss "all", rough f', then W2^T dL/da_t
         if stoppable:
             poll(t)
+        v = v_rows[t]
+        nn = float(v.dot(v))
+        if not LAZY_LOW < nn < LAZY_HIGH:
+            v, n_log = _unit(v)
+            c, nn = c + n_log, 1.0
         if loss_all and t < seq_len - 1:
             # v * 10**s + ones at the common exponent m = max(s, 0), 10**s never formed
-            s = c + v_log
+            s = c + 0.5 * math.log10(nn)
             m = max(s, 0.0)
             v, n_log = _unit(v * 10.0 ** (c - m) + 10.0**-m * ones)
-            c, v_log = m + n_log, 0.0
-        scale[t] = c + v_log
-        if rough[t]:
-            da, extra = _rough_preact(activation, v, pre[t])  # extra holds log10 |v| too
+            c, nn = m + n_log, 1.0
+        v_rows[t] = v
+        c_rows[t] = c
+        nn_rows[t] = nn
+        if sl.rough[t]:
+            da, extras[t] = _rough_preact(activation, v, sl.pre[t])  # extra holds log10 |v| too
+            rough_da[t] = da
         else:
-            da = v if ratio is None else v * ratio[t]  # (H,)
-            extra = top[t]
+            da = v * ratio[t]  # (H,)
+        if t == 0:
+            break
+        da.dot(q_signed, out=v_rows[t - 1])  # (H,) = W2^T dL/da_t / |w_rec|
+        c = c + extras[t] + log_w
+        t -= 1
+    nn_rows[-1] = 1.0  # v_T = ones / sqrt(H) is a unit vector by construction
+    cs = np.array(c_rows)  # (T,)
+    das = v_rows * ratio  # (T, H)
+    for t, da in rough_da.items():
         das[t] = da
-        extras[t] = c + extra
-        if t > 0:
-            u = da.dot(q_signed)  # (H,) = W2^T dL/da_t / |w_rec|
-            nn = float(u.dot(u))
-            c = c + extra + log_w
-            if LAZY_LOW < nn < LAZY_HIGH:
-                v, v_log = u, 0.5 * math.log10(nn)
-            else:
-                v, n_log = _unit(u)
-                c, v_log = c + n_log, 0.0
-    return BackChain(scale=np.array(scale), da=np.array(das), da_scale=np.array(extras))
+    v_log = 0.5 * np.log10(nn_rows)  # (T,) every entry in the band or 1: finite
+    return BackChain(scale=cs + v_log, da=das, da_scale=cs + np.array(extras))
+
+
+def _plain_run(
+    v_rows: np.ndarray,
+    c_rows: list[float],
+    nn_rows: np.ndarray,
+    ratio: np.ndarray,
+    q_signed: np.ndarray,
+    top: list[float],
+    log_w: float,
+    start: int,
+    c: float,
+    stop: int,
+    poll: Poll | None,
+) -> tuple[int, float]:
+    """Steps start..stop+1 (none rough) as v_{t-1} = (v_t * ratio_t) W2 / |w_rec|, unchecked.
+
+    Their norms are checked together afterwards. Up to the first step found outside the band
+    (the latest t), every value is the one the step-by-step path would have computed; that
+    step and c before its renormalisation are returned for it to resume. Values written below
+    it (an overflow at worst) are overwritten by the steps that follow.
+    """
+    u = v_rows[start]  # (H,)
+    rows = zip(
+        range(start, stop, -1),
+        ratio[start:stop:-1],
+        top[start:stop:-1],
+        v_rows[stop:start][::-1],
+        strict=True,
+    )
+    # below a step out of the band the products may overflow: those values are dropped
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for t, ratio_t, top_t, u_next in rows:
+            if poll is not None:
+                poll(t)
+            c_rows[t] = c
+            u = (u * ratio_t).dot(q_signed, u_next)  # (H,) = W2^T dL/da_t / |w_rec|
+            c = c + top_t + log_w
+        if stop == start:
+            return start, c
+        run = v_rows[stop + 1 : start + 1]  # (n, H)
+        nn_run = np.einsum("ij,ij->i", run, run)  # (n,)
+    outside = np.flatnonzero(~((nn_run > LAZY_LOW) & (nn_run < LAZY_HIGH)))
+    t = stop + 1 + int(outside[-1]) if len(outside) else stop
+    nn_rows[t + 1 : start + 1] = nn_run[t - stop :]
+    return t, (c if t == stop else c_rows[t])
 
 
 def _unit(u: np.ndarray) -> tuple[np.ndarray, float]:
