@@ -2,7 +2,7 @@
 
 The client is the standard library's keep-alive http.client, about the cost of a browser's
 fetch; httpx spends ~0.4 ms of its own per request here, so its figure is printed beside
-for comparison. Naive and HTTP calls alternate, so a change in the machine's load hits both.
+for comparison. Naive and HTTP calls alternate in blocks, so a change in load hits both.
 """
 
 from __future__ import annotations
@@ -53,20 +53,29 @@ def _httpx_post(client: httpx.Client, path: str, body: dict[str, Any]) -> bytes:
 
 
 def alternate(
-    first: Callable[[int], object], second: Callable[[int], object], *, warmup: int, repeat: int
+    first: Callable[[int], object],
+    second: Callable[[int], object],
+    *,
+    warmup: int,
+    repeat: int,
+    block: int = 20,
 ) -> tuple[Timing, Timing]:
-    """Time first(i) and second(i) in turns, so drifting load affects both alike."""
-    for i in range(warmup):
-        first(-1 - i)
-        second(-1 - i)
-    a: list[float] = []
-    b: list[float] = []
-    for i in range(repeat):
-        for fn, samples in ((first, a), (second, b)):
-            start = time.perf_counter()
-            fn(i)
-            samples.append(time.perf_counter() - start)
-    return Timing(tuple(a)), Timing(tuple(b))
+    """Time first(i) and second(i) in alternating blocks of back-to-back calls.
+
+    Blocks, so that drifting load affects both alike; back to back within a block, because a
+    server left idle even 5 ms answers its next request ~1.3 ms slower on this VM (its cores
+    sleep), which single alternating calls would charge to the server alone.
+    """
+    samples: tuple[list[float], list[float]] = ([], [])
+    for start in range(0, repeat, block):
+        for fn, out in zip((first, second), samples, strict=True):
+            for i in range(warmup):
+                fn(-1 - i - start)
+            for i in range(start, min(start + block, repeat)):
+                begin = time.perf_counter()
+                fn(i)
+                out.append(time.perf_counter() - begin)
+    return Timing(tuple(samples[0])), Timing(tuple(samples[1]))
 
 
 def simulate_figures(url: str, *, repeat: int) -> dict[str, Any]:
@@ -84,7 +93,7 @@ def simulate_figures(url: str, *, repeat: int) -> dict[str, Any]:
             return client.post("/api/v1/simulate", {**SIM_PARAMS, "seed": 7, "w_rec": 1 + 1e-4 * i})
 
         naive, uncached = alternate(
-            lambda i: naive_grad_norms(1.0 + 0.001 * i), slider, warmup=5, repeat=repeat
+            lambda i: naive_grad_norms(1.0 + 0.001 * i), slider, warmup=2, repeat=repeat
         )
         new_seed = measure(
             lambda i: client.post("/api/v1/simulate", {**SIM_PARAMS, "seed": 1000 + i}),
