@@ -13,6 +13,7 @@ from .logspace import normal_or_none
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+TINY = np.finfo(np.float64).tiny  # the smallest normal float64
 VANISHING_BELOW = 0.99
 EXPLODING_ABOVE = 1.01
 
@@ -28,12 +29,21 @@ def regime_of(growth: float) -> str:
 
 def json_list(array: np.ndarray) -> list[Any]:
     """Nested lists of plain floats with every NaN and +-Infinity replaced by None."""
+    with np.errstate(over="ignore"):
+        return _json_list(array)
+
+
+def _json_list(array: np.ndarray) -> list[Any]:
+    """json_list under np.errstate(over="ignore"), which a whole to_dict() enters once."""
     array = np.asarray(array, dtype=np.float64)
-    finite = np.isfinite(array)
-    if finite.all():
-        return list(array.tolist())
+    flat = array.ravel()
+    # The sum of squares is finite only where every value is, and it costs one call; past
+    # |x| ~ 1e154 it overflows, and the boxed route below, right for any values, takes over.
+    if math.isfinite(flat.dot(flat)):
+        values: list[Any] = array.tolist()
+        return values
     boxed = array.astype(object)
-    boxed[~finite] = None
+    boxed[~np.isfinite(array)] = None
     return list(boxed.tolist())
 
 
@@ -49,7 +59,7 @@ def normal_powers(log10_values: np.ndarray) -> np.ndarray:
     log10_values = np.asarray(log10_values, dtype=np.float64)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         values = np.power(10.0, log10_values)
-    ok = (np.isfinite(values) & (values >= np.finfo(np.float64).tiny)) | (log10_values == -np.inf)
+    ok = (np.isfinite(values) & (values >= TINY)) | (log10_values == -np.inf)
     return np.where(ok, values, np.nan)
 
 
@@ -94,30 +104,31 @@ class SimResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Strict-JSON-ready dict with the contract's keys (json.dumps(allow_nan=False) works)."""
-        out: dict[str, Any] = {
-            "params": self.params,
-            "hidden": json_list(self.hidden),
-            "grad_log10": json_list(self.grad_log10),
-            "grad_norm": json_list(self.grad_norm),
-            "input_grad_log10": json_list(self.input_grad_log10),
-            "step_bound_log10": json_list(self.step_bound_log10),
-            "growth_per_step": json_float(self.growth_per_step),
-            "regime": self.regime,
-            "weights": {name: json_list(value) for name, value in self.weights.items()},
-            "inputs": json_list(self.inputs),
-            "device": self.device,
-            "elapsed_ms": json_float(self.elapsed_ms),
-            "param_grad_norm": json_float(self.param_grad_norm),
-            "param_grad_log10": json_float(self.param_grad_log10),
-            "clipped_param_grad_norm": json_float(self.clipped_param_grad_norm),
-            "loss_value": json_float(self.loss_value),
-        }
-        if self.cell_state is not None:
-            out["cell_state"] = json_list(self.cell_state)
-        if self.gates is not None:
-            out["gates"] = {name: json_list(value) for name, value in self.gates.items()}
-        if self.cell_grad_log10 is not None:
-            out["cell_grad_log10"] = json_list(self.cell_grad_log10)
+        with np.errstate(over="ignore"):  # _json_list's finiteness test may overflow
+            out: dict[str, Any] = {
+                "params": self.params,
+                "hidden": _json_list(self.hidden),
+                "grad_log10": _json_list(self.grad_log10),
+                "grad_norm": _json_list(self.grad_norm),
+                "input_grad_log10": _json_list(self.input_grad_log10),
+                "step_bound_log10": _json_list(self.step_bound_log10),
+                "growth_per_step": json_float(self.growth_per_step),
+                "regime": self.regime,
+                "weights": {name: _json_list(value) for name, value in self.weights.items()},
+                "inputs": _json_list(self.inputs),
+                "device": self.device,
+                "elapsed_ms": json_float(self.elapsed_ms),
+                "param_grad_norm": json_float(self.param_grad_norm),
+                "param_grad_log10": json_float(self.param_grad_log10),
+                "clipped_param_grad_norm": json_float(self.clipped_param_grad_norm),
+                "loss_value": json_float(self.loss_value),
+            }
+            if self.cell_state is not None:
+                out["cell_state"] = _json_list(self.cell_state)
+            if self.gates is not None:
+                out["gates"] = {name: _json_list(value) for name, value in self.gates.items()}
+            if self.cell_grad_log10 is not None:
+                out["cell_grad_log10"] = _json_list(self.cell_grad_log10)
         return out
 
     def figure(self) -> go.Figure:

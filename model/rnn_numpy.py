@@ -110,20 +110,20 @@ class Slopes:
     """f'(a_t) per step as ratio[t] * 10**top[t] (ratio None: f' = 1), and the rough steps."""
 
     ratio: np.ndarray | None  # (T, H)
-    top: list[float]  # T x log10 max_i f'(a_t,i) (0 for relu and linear)
-    rough: list[bool]  # T x: take per-component logs (tanh/sigmoid)
+    top: np.ndarray  # (T,) log10 max_i f'(a_t,i) (0 for relu and linear)
+    rough: list[int]  # the steps t that take per-component logs (tanh/sigmoid), ascending
     pre: np.ndarray  # (T, H)
 
 
 def slopes(activation: str, pre: np.ndarray) -> Slopes:
     """Split every step's f' as model.rnn.RnnStep does, vectorised over (T, H)."""
-    seq_len = pre.shape[0]
-    flat = [0.0] * seq_len
+    flat = np.zeros(pre.shape[0])  # (T,)
     if activation == "linear":
-        return Slopes(None, flat, [False] * seq_len, pre)
+        return Slopes(None, flat, [], pre)
     if activation == "relu":
-        return Slopes((pre > 0).astype(np.float64), flat, [False] * seq_len, pre)
-    a_min = np.abs(pre).min(axis=1, keepdims=True)  # (T, 1) where f' peaks
+        return Slopes((pre > 0).astype(np.float64), flat, [], pre)
+    # numpy reduces the short rows of a (T, H) array one by one; over the rows of (H, T), at once
+    a_min = np.abs(pre.T, order="C").min(axis=0)[:, None]  # (T, 1) where f' peaks
     with np.errstate(over="ignore", invalid="ignore"):
         if activation == "tanh":
             ratio = np.square(np.cosh(a_min) / np.cosh(pre))  # (T, H) in [0, 1]
@@ -132,9 +132,10 @@ def slopes(activation: str, pre: np.ndarray) -> Slopes:
             ratio = _sigmoid(pre, np.empty_like(pre)) * _sigmoid(-pre, np.empty_like(pre))
             ratio /= s_min
     floor = TINY**rnn.ROUGH_FRACTION  # read at call time: tests move it
-    rough = ~(ratio.min(axis=1) >= floor)  # NaN (inf / inf) counts as rough too
-    top = log10_slope(activation, a_min[:, 0])  # (T,)
-    return Slopes(ratio, top.tolist(), rough.tolist(), pre)
+    rough: list[int] = []
+    if not ratio.min() >= floor:  # rare: then find the steps; NaN (inf / inf) counts as rough
+        rough = np.flatnonzero(~(ratio.min(axis=1) >= floor)).tolist()
+    return Slopes(ratio, log10_slope(activation, a_min[:, 0]), rough, pre)
 
 
 def backward(
@@ -153,23 +154,22 @@ def backward(
     log_w = math.log10(abs(w_rec)) if w_rec != 0 else -math.inf
     stoppable = poll.should_stop is not None
     ratio = sl.ratio if sl.ratio is not None else np.ones_like(sl.pre)  # (T, H)
-    rough_steps = [t for t, is_rough in enumerate(sl.rough) if is_rough]
+    rough = set(sl.rough)
     ones = np.ones(size)  # (H,) dL/dh_t from the loss: a plain sum of the components
     v_rows = np.empty((seq_len, size))  # (T, H) v_t; row t-1 first holds W2^T dL/da_t unscaled
     v_rows[-1] = ones / math.sqrt(size)  # unit
-    c_rows = [0.0] * seq_len  # T x c_t
+    c_rows = np.empty(seq_len)  # (T,) c_t
     nn_rows = np.ones(seq_len)  # (T,) ||v_t||**2 (1 where v_t was just made a unit vector)
-    extras = list(sl.top)  # T x log10 of dL/da_t's scale beyond c_t: top[t], or a rough step's
+    extras = sl.top.tolist()  # T x log10 of dL/da_t's scale beyond c_t: top, or a rough step's
     rough_da: dict[int, np.ndarray] = {}  # t -> dL/da_t * 10**-(c_t + extras[t]), rough steps
     t, c = seq_len - 1, math.log10(math.sqrt(size))
     while True:
         if not loss_all:
-            i = bisect.bisect_right(rough_steps, t)
-            stop = rough_steps[i - 1] if i else 0  # the latest rough step at or before t
-            run_poll = poll if stoppable else None
-            t, c = _plain_run(
-                v_rows, c_rows, nn_rows, ratio, q_signed, sl.top, log_w, t, c, stop, run_poll
-            )
+            i = bisect.bisect_right(sl.rough, t)
+            stop = sl.rough[i - 1] if i else 0  # the latest rough step at or before t
+            if stop < t:
+                run = _plain_run(v_rows, ratio, q_signed, t, stop, poll if stoppable else None)
+                t, c = _check_run(c_rows, nn_rows, sl.top, log_w, t, c, run)
         # step t from its unchecked v_rows[t]: the band, loss "all", rough f', then W2^T dL/da_t
         if stoppable:
             poll(t)
@@ -187,7 +187,7 @@ def backward(
         v_rows[t] = v
         c_rows[t] = c
         nn_rows[t] = nn
-        if sl.rough[t]:
+        if t in rough:
             da, extras[t] = _rough_preact(activation, v, sl.pre[t])  # extra holds log10 |v| too
             rough_da[t] = da
         else:
@@ -198,58 +198,71 @@ def backward(
         c = c + extras[t] + log_w
         t -= 1
     nn_rows[-1] = 1.0  # v_T = ones / sqrt(H) is a unit vector by construction
-    cs = np.array(c_rows)  # (T,)
     das = v_rows * ratio  # (T, H)
     for t, da in rough_da.items():
         das[t] = da
     v_log = 0.5 * np.log10(nn_rows)  # (T,) every entry in the band or 1: finite
-    return BackChain(scale=cs + v_log, da=das, da_scale=cs + np.array(extras))
+    return BackChain(scale=c_rows + v_log, da=das, da_scale=c_rows + np.array(extras))
 
 
 def _plain_run(
     v_rows: np.ndarray,
-    c_rows: list[float],
-    nn_rows: np.ndarray,
     ratio: np.ndarray,
     q_signed: np.ndarray,
-    top: list[float],
+    start: int,
+    stop: int,
+    poll: Poll | None,
+) -> np.ndarray:
+    """v_{t-1} = (v_t * ratio_t) W2 / |w_rec| into v_rows for t = start..stop+1, unchecked.
+
+    Returns the rows so written and v_start, (start - stop + 1, H) latest first. A step out of
+    the band may leave overflow below it (dropped by _check_run), so the products run under
+    errstate.
+    """
+    u = v_rows[start]  # (H,)
+    outs = v_rows[stop:start][::-1]  # (start - stop, H) rows start-1 .. stop
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        if poll is None:
+            for ratio_t, u_next in zip(ratio[start:stop:-1], outs, strict=True):
+                u = (u * ratio_t).dot(q_signed, u_next)  # (H,) = W2^T dL/da_t / |w_rec|
+        else:
+            steps = range(start, stop, -1)
+            for t, ratio_t, u_next in zip(steps, ratio[start:stop:-1], outs, strict=True):
+                poll(t)
+                u = (u * ratio_t).dot(q_signed, u_next)
+    return v_rows[stop : start + 1][::-1]
+
+
+def _check_run(
+    c_rows: np.ndarray,
+    nn_rows: np.ndarray,
+    top: np.ndarray,
     log_w: float,
     start: int,
     c: float,
-    stop: int,
-    poll: Poll | None,
+    run: np.ndarray,
 ) -> tuple[int, float]:
-    """Steps start..stop+1 (none rough) as v_{t-1} = (v_t * ratio_t) W2 / |w_rec|, unchecked.
+    """Scales and norms of a plain run; the step for the step-by-step path to take up, and c.
 
-    Their norms are checked together afterwards. Up to the first step found outside the band
-    (the latest t), every value is the one the step-by-step path would have computed; that
-    step and c before its renormalisation are returned for it to resume. Values written below
-    it (an overflow at worst) are overwritten by the steps that follow.
+    Every value up to the first step out of the band (the latest t) is the one the
+    step-by-step path would have computed; that step is returned, its c before the
+    renormalisation, and what lies below it is overwritten by the steps that follow. The
+    scales are the same sums in the same order as c = c + top[t] + log_w step by step.
     """
-    u = v_rows[start]  # (H,)
-    rows = zip(
-        range(start, stop, -1),
-        ratio[start:stop:-1],
-        top[start:stop:-1],
-        v_rows[stop:start][::-1],
-        strict=True,
-    )
-    # below a step out of the band the products may overflow: those values are dropped
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        for t, ratio_t, top_t, u_next in rows:
-            if poll is not None:
-                poll(t)
-            c_rows[t] = c
-            u = (u * ratio_t).dot(q_signed, u_next)  # (H,) = W2^T dL/da_t / |w_rec|
-            c = c + top_t + log_w
-        if stop == start:
-            return start, c
-        run = v_rows[stop + 1 : start + 1]  # (n, H)
-        nn_run = np.einsum("ij,ij->i", run, run)  # (n,)
-    outside = np.flatnonzero(~((nn_run > LAZY_LOW) & (nn_run < LAZY_HIGH)))
-    t = stop + 1 + int(outside[-1]) if len(outside) else stop
-    nn_rows[t + 1 : start + 1] = nn_run[t - stop :]
-    return t, (c if t == stop else c_rows[t])
+    stop = start - len(run) + 1
+    terms = np.empty(2 * len(run) - 1)  # c, top[start], log_w, top[start - 1], log_w, ...
+    terms[0] = c
+    terms[1::2] = top[start:stop:-1]
+    terms[2::2] = log_w
+    c_run = np.add.accumulate(terms)[::2]  # (n,) c_start .. c_stop, latest first
+    with np.errstate(over="ignore", invalid="ignore"):
+        nn_run = np.einsum("ij,ij->i", run[:-1], run[:-1])  # (n - 1,) steps start .. stop+1
+    inside = (nn_run > LAZY_LOW) & (nn_run < LAZY_HIGH)
+    n_ok = len(inside) if inside.all() else int(inside.argmin())  # steps checked in the band
+    t = start - n_ok
+    c_rows[t : start + 1] = c_run[n_ok::-1]
+    nn_rows[t + 1 : start + 1] = nn_run[:n_ok][::-1]
+    return t, float(c_run[n_ok])
 
 
 def _unit(u: np.ndarray) -> tuple[np.ndarray, float]:
@@ -279,6 +292,8 @@ def log10_norm_all(x: np.ndarray) -> float:
 
 def log10_norm(x: np.ndarray) -> np.ndarray:
     """log10 of the 2-norm over the last axis, scaled first so tiny or huge parts never flush."""
+    if x.shape[-1] == 1:  # one input: the norm is |x| itself (the scaled route gives 0 + log10|x|)
+        return np.log10(np.abs(x[..., 0]))
     top = np.abs(x).max(axis=-1, keepdims=True)  # (..., 1)
     safe = np.where((top > 0) & np.isfinite(top), top, 1.0)
     return np.log10(np.linalg.norm(x / safe, axis=-1)) + np.log10(safe[..., 0])

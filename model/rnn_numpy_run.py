@@ -116,7 +116,7 @@ def _param_grad_log10(chains: list[rn.Chain], backs: list[rn.BackChain]) -> floa
     """As passes.param_grad_log10: every dL/da_t brought to the largest scale, then the norms."""
     if not all(np.isfinite(c.hidden).all() for c in chains):
         return math.nan
-    parts = []
+    parts: list[float] = []
     for chain, back in zip(chains, backs, strict=True):
         top = float(back.da_scale.max())
         top = top if math.isfinite(top) else 0.0
@@ -128,17 +128,20 @@ def _param_grad_log10(chains: list[rn.Chain], backs: list[rn.BackChain]) -> floa
             bias + top,
             bias + top,  # bias_hh sees the same dL/da_t as bias_ih in the vanilla RNN
         ]
-    return _norm_sum(np.array(parts))
+    return _norm_sum(parts)
 
 
-def _norm_sum(log_norms: np.ndarray) -> float:
-    """log10 of the 2-norm of parts with these log10 norms (as logspace.log10_norm_sum)."""
-    hi = float(log_norms.max())
-    if hi == -math.inf:
+def _norm_sum(log_norms: list[float]) -> float:
+    """log10 of the 2-norm of parts with these log10 norms (as logspace.log10_norm_sum).
+
+    A handful of numbers: plain floats cost less than numpy's per-call overhead here.
+    """
+    if any(math.isnan(x) for x in log_norms):
+        return math.nan
+    hi = max(log_norms)
+    if math.isinf(hi):  # -inf: every part is exactly zero; inf: so is the total
         return hi
-    finite_hi = hi if math.isfinite(hi) else 0.0
-    total = float(np.power(10.0, 2 * (log_norms - finite_hi)).sum())
-    return finite_hi + 0.5 * float(np.log10(total))
+    return hi + 0.5 * math.log10(sum(10.0 ** (2 * (x - hi)) for x in log_norms))
 
 
 def _step_bound(config: SimConfig, sl: rn.Slopes) -> np.ndarray:
@@ -148,7 +151,7 @@ def _step_bound(config: SimConfig, sl: rn.Slopes) -> np.ndarray:
     )[0]
     log_w = math.log10(abs(config.w_rec)) if config.w_rec != 0 else -math.inf
     if config.activation in ("tanh", "sigmoid"):
-        top = np.array(sl.top)  # (T,) f' at the smallest |a|
+        top = sl.top  # (T,) f' at the smallest |a|
     else:
         top = rn.log10_slope(config.activation, sl.pre).max(axis=1)
     bound = top + norm_q + log_w
