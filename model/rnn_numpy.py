@@ -126,7 +126,8 @@ def slopes(activation: str, pre: np.ndarray) -> Slopes:
     a_min = np.abs(pre.T, order="C").min(axis=0)[:, None]  # (T, 1) where f' peaks
     with np.errstate(over="ignore", invalid="ignore"):
         if activation == "tanh":
-            ratio = np.square(np.cosh(a_min) / np.cosh(pre))  # (T, H) in [0, 1]
+            ratio = np.cosh(pre)  # (T, H), then (cosh(a_min) / cosh(a))**2 in [0, 1] in place
+            np.square(np.divide(np.cosh(a_min), ratio, out=ratio), out=ratio)
         else:
             s_min = _sigmoid(a_min, np.empty_like(a_min)) * _sigmoid(-a_min, np.empty_like(a_min))
             ratio = _sigmoid(pre, np.empty_like(pre)) * _sigmoid(-pre, np.empty_like(pre))
@@ -160,16 +161,18 @@ def backward(
     v_rows[-1] = ones / math.sqrt(size)  # unit
     c_rows = np.empty(seq_len)  # (T,) c_t
     nn_rows = np.ones(seq_len)  # (T,) ||v_t||**2 (1 where v_t was just made a unit vector)
-    extras = sl.top.tolist()  # T x log10 of dL/da_t's scale beyond c_t: top, or a rough step's
-    rough_da: dict[int, np.ndarray] = {}  # t -> dL/da_t * 10**-(c_t + extras[t]), rough steps
+    # rough t -> (dL/da_t * 10**-(c_t + extra), extra): its own log10 scale beyond c_t
+    rough_da: dict[int, tuple[np.ndarray, float]] = {}
     t, c = seq_len - 1, math.log10(math.sqrt(size))
     while True:
         if not loss_all:
             i = bisect.bisect_right(sl.rough, t)
             stop = sl.rough[i - 1] if i else 0  # the latest rough step at or before t
             if stop < t:
-                run = _plain_run(v_rows, ratio, q_signed, t, stop, poll if stoppable else None)
-                t, c = _check_run(c_rows, nn_rows, sl.top, log_w, t, c, run)
+                run_poll = poll if stoppable else None
+                t, c = _plain_run(
+                    v_rows, c_rows, nn_rows, ratio, q_signed, sl.top, log_w, t, c, stop, run_poll
+                )
         # step t from its unchecked v_rows[t]: the band, loss "all", rough f', then W2^T dL/da_t
         if stoppable:
             poll(t)
@@ -188,39 +191,53 @@ def backward(
         c_rows[t] = c
         nn_rows[t] = nn
         if t in rough:
-            da, extras[t] = _rough_preact(activation, v, sl.pre[t])  # extra holds log10 |v| too
-            rough_da[t] = da
+            da, extra = _rough_preact(activation, v, sl.pre[t])  # extra holds log10 |v| too
+            rough_da[t] = da, extra
         else:
-            da = v * ratio[t]  # (H,)
+            da, extra = v * ratio[t], float(sl.top[t])  # (H,)
         if t == 0:
             break
         da.dot(q_signed, out=v_rows[t - 1])  # (H,) = W2^T dL/da_t / |w_rec|
-        c = c + extras[t] + log_w
+        c = c + extra + log_w
         t -= 1
     nn_rows[-1] = 1.0  # v_T = ones / sqrt(H) is a unit vector by construction
     das = v_rows * ratio  # (T, H)
-    for t, da in rough_da.items():
-        das[t] = da
+    extras = sl.top.copy()  # (T,) log10 of dL/da_t's scale beyond c_t
+    for t, (da, extra) in rough_da.items():
+        das[t], extras[t] = da, extra
     v_log = 0.5 * np.log10(nn_rows)  # (T,) every entry in the band or 1: finite
-    return BackChain(scale=c_rows + v_log, da=das, da_scale=c_rows + np.array(extras))
+    return BackChain(scale=c_rows + v_log, da=das, da_scale=c_rows + extras)
 
 
 def _plain_run(
     v_rows: np.ndarray,
+    c_rows: np.ndarray,
+    nn_rows: np.ndarray,
     ratio: np.ndarray,
     q_signed: np.ndarray,
+    top: np.ndarray,
+    log_w: float,
     start: int,
+    c: float,
     stop: int,
     poll: Poll | None,
-) -> np.ndarray:
-    """v_{t-1} = (v_t * ratio_t) W2 / |w_rec| into v_rows for t = start..stop+1, unchecked.
+) -> tuple[int, float]:
+    """Steps start..stop+1 (none rough) as v_{t-1} = (v_t * ratio_t) W2 / |w_rec|, unchecked.
 
-    Returns the rows so written and v_start, (start - stop + 1, H) latest first. A step out of
-    the band may leave overflow below it (dropped by _check_run), so the products run under
-    errstate.
+    Their norms are checked together afterwards. Every value up to the first step found out
+    of the band (the latest t) is the one the step-by-step path would have computed; that
+    step is returned with its c before the renormalisation, and what the products left below
+    it (an overflow at worst) is overwritten by the steps that follow.
     """
     u = v_rows[start]  # (H,)
-    outs = v_rows[stop:start][::-1]  # (start - stop, H) rows start-1 .. stop
+    outs = v_rows[stop:start][::-1]  # (n, H) rows start-1 .. stop
+    n = start - stop
+    # c_t as the step-by-step c = c + top[t] + log_w: the same sums in the same order
+    terms = np.empty(2 * n + 1)  # c, top[start], log_w, top[start - 1], log_w, ...
+    terms[0] = c
+    terms[1::2] = top[start:stop:-1]
+    terms[2::2] = log_w
+    c_run = np.add.accumulate(terms)[::2]  # (n + 1,) c_start .. c_stop
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if poll is None:
             for ratio_t, u_next in zip(ratio[start:stop:-1], outs, strict=True):
@@ -230,35 +247,11 @@ def _plain_run(
             for t, ratio_t, u_next in zip(steps, ratio[start:stop:-1], outs, strict=True):
                 poll(t)
                 u = (u * ratio_t).dot(q_signed, u_next)
-    return v_rows[stop : start + 1][::-1]
-
-
-def _check_run(
-    c_rows: np.ndarray,
-    nn_rows: np.ndarray,
-    top: np.ndarray,
-    log_w: float,
-    start: int,
-    c: float,
-    run: np.ndarray,
-) -> tuple[int, float]:
-    """Scales and norms of a plain run; the step for the step-by-step path to take up, and c.
-
-    Every value up to the first step out of the band (the latest t) is the one the
-    step-by-step path would have computed; that step is returned, its c before the
-    renormalisation, and what lies below it is overwritten by the steps that follow. The
-    scales are the same sums in the same order as c = c + top[t] + log_w step by step.
-    """
-    stop = start - len(run) + 1
-    terms = np.empty(2 * len(run) - 1)  # c, top[start], log_w, top[start - 1], log_w, ...
-    terms[0] = c
-    terms[1::2] = top[start:stop:-1]
-    terms[2::2] = log_w
-    c_run = np.add.accumulate(terms)[::2]  # (n,) c_start .. c_stop, latest first
-    with np.errstate(over="ignore", invalid="ignore"):
-        nn_run = np.einsum("ij,ij->i", run[:-1], run[:-1])  # (n - 1,) steps start .. stop+1
-    inside = (nn_run > LAZY_LOW) & (nn_run < LAZY_HIGH)
-    n_ok = len(inside) if inside.all() else int(inside.argmin())  # steps checked in the band
+        taken = v_rows[stop + 1 : start + 1][::-1]  # (n, H) v_start .. v_{stop+1}
+        nn_run = np.einsum("ij,ij->i", taken, taken)  # (n,)
+        inside = (nn_run > LAZY_LOW) & (nn_run < LAZY_HIGH)
+    first_out = int(inside.argmin())
+    n_ok = first_out if not inside[first_out] else n  # steps found in the band
     t = start - n_ok
     c_rows[t : start + 1] = c_run[n_ok::-1]
     nn_rows[t + 1 : start + 1] = nn_run[:n_ok][::-1]

@@ -106,15 +106,25 @@ def _input_grad_log10(backs: list[rn.BackChain], w_ih: np.ndarray) -> np.ndarray
 
 def _log10_norm_outer(da: np.ndarray, z: np.ndarray) -> float:
     """log10 ||sum_t da_t z_t^T||: da (T, H), z (T, K)."""
+    flat = (da.T @ z).ravel()  # (H*K,)
+    nn = float(flat.dot(flat))
+    if 1e-290 < nn < 1e290:  # nothing overflowed, and whatever flushed to zero is negligible
+        return 0.5 * math.log10(nn)
     zmax = float(np.abs(z).max()) if len(z) else 0.0
     zmax = zmax if zmax > 0 else 1.0
     outer = da.T @ (z / zmax)  # (H, K)
     return rn.log10_norm_all(outer) + math.log10(zmax)
 
 
+def _all_finite(x: np.ndarray) -> bool:
+    """np.isfinite(x).all(), by one sum of squares unless that overflows."""
+    flat = x.ravel()
+    return math.isfinite(flat.dot(flat)) or bool(np.isfinite(flat).all())
+
+
 def _param_grad_log10(chains: list[rn.Chain], backs: list[rn.BackChain]) -> float:
     """As passes.param_grad_log10: every dL/da_t brought to the largest scale, then the norms."""
-    if not all(np.isfinite(c.hidden).all() for c in chains):
+    if not all(_all_finite(c.hidden) for c in chains):
         return math.nan
     parts: list[float] = []
     for chain, back in zip(chains, backs, strict=True):
