@@ -151,7 +151,8 @@ def backward(
     plain one found outside the band, takes the step-by-step path below.
     """
     seq_len, size = sl.pre.shape
-    q_signed = q * math.copysign(1.0, w_rec) if w_rec != 0 else np.zeros_like(q)  # (H, H)
+    sign = math.copysign(1.0, w_rec) if w_rec != 0 else 0.0
+    q_signed = q if sign > 0 else -q if sign < 0 else np.zeros_like(q)  # (H, H) sign(w) Q
     log_w = math.log10(abs(w_rec)) if w_rec != 0 else -math.inf
     stoppable = poll.should_stop is not None
     ratio = sl.ratio if sl.ratio is not None else np.ones_like(sl.pre)  # (T, H)
@@ -176,7 +177,7 @@ def backward(
         # step t from its unchecked v_rows[t]: the band, loss "all", rough f', then W2^T dL/da_t
         if stoppable:
             poll(t)
-        v = v_rows[t]
+        v = row = v_rows[t]
         nn = float(v.dot(v))
         if not LAZY_LOW < nn < LAZY_HIGH:
             v, n_log = _unit(v)
@@ -187,7 +188,8 @@ def backward(
             m = max(s, 0.0)
             v, n_log = _unit(v * 10.0 ** (c - m) + 10.0**-m * ones)
             c, nn = m + n_log, 1.0
-        v_rows[t] = v
+        if v is not row:  # renormalised or mixed with the loss
+            v_rows[t] = v
         c_rows[t] = c
         nn_rows[t] = nn
         if t in rough:
