@@ -30,7 +30,10 @@ def simulate_fields(config: SimConfig, net: Network, poll: Poll) -> dict[str, An
     chains, backs, slopes = [], [], []
     for d in range(config.directions):
         x_dir = x if d == 0 else x[::-1]  # (T, I)
-        x_proj = x_dir @ w_ih[d].T + b_ih[d]  # (T, H)
+        w_in = w_ih[d].T  # (I, H)
+        # one input: broadcasting forms the same products as matmul at less overhead
+        x_proj = x_dir * w_in if x_dir.shape[1] == 1 else x_dir @ w_in  # (T, H)
+        x_proj += b_ih[d]
         pre, hidden = rn.forward(x_proj, q[d], w_rec, act, poll)
         chains.append(rn.Chain(x_dir, pre, hidden))
         sl = rn.slopes(act, pre)
