@@ -37,7 +37,7 @@ def _json_list(array: np.ndarray) -> list[Any]:
     """json_list under np.errstate(over="ignore"), which a whole to_dict() enters once."""
     array = np.asarray(array, dtype=np.float64)
     flat = array.ravel()
-    # The sum of squares is finite only where every value is, and it costs one call; past
+    # The sum of squares is finite only if every value is, and it costs one call; past
     # |x| ~ 1e154 it overflows, and the boxed route below, right for any values, takes over.
     if math.isfinite(flat.dot(flat)):
         values: list[Any] = array.tolist()
