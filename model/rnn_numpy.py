@@ -26,6 +26,12 @@ LN10 = math.log(10.0)
 TINY = np.finfo(np.float64).tiny
 HUGE = np.finfo(np.float64).max
 LAZY_LOW, LAZY_HIGH = 1e-30, 1e30  # ||v||**2 band of the lazy renormalisation
+# A plain run is checked after at most this many unchecked steps; the bound doubles after a run
+# that stayed in the band and drops back after one that left it, so a chain leaving the band
+# every few steps (exploding) wastes a few products per exit, not the whole run. A run out of
+# the band at once (a chain of exact zeros, dead ReLU units) backs off: 1, 2, 4, ... steps by
+# the step-by-step path before the next try.
+PLAIN_CHUNK_MIN, PLAIN_CHUNK_MAX = 4, 64
 
 
 @dataclass(frozen=True)
@@ -165,15 +171,25 @@ def backward(
     # rough t -> (dL/da_t * 10**-(c_t + extra), extra): its own log10 scale beyond c_t
     rough_da: dict[int, tuple[np.ndarray, float]] = {}
     t, c = seq_len - 1, math.log10(math.sqrt(size))
+    chunk, skip, backoff = PLAIN_CHUNK_MIN, 0, 1
     while True:
-        if not loss_all:
+        if skip:
+            skip -= 1
+        elif not loss_all:
             i = bisect.bisect_right(sl.rough, t)
             stop = sl.rough[i - 1] if i else 0  # the latest rough step at or before t
+            stop = max(stop, t - chunk)
             if stop < t:
                 run_poll = poll if stoppable else None
+                start = t
                 t, c = _plain_run(
                     v_rows, c_rows, nn_rows, ratio, q_signed, sl.top, log_w, t, c, stop, run_poll
                 )
+                if t == start:  # out of the band at once
+                    skip, backoff = backoff, min(2 * backoff, PLAIN_CHUNK_MAX)
+                else:
+                    backoff = 1
+                chunk = min(2 * chunk, PLAIN_CHUNK_MAX) if t == stop else PLAIN_CHUNK_MIN
         # step t from its unchecked v_rows[t]: the band, loss "all", rough f', then W2^T dL/da_t
         if stoppable:
             poll(t)

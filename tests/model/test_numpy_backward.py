@@ -112,3 +112,41 @@ def test_a_plain_run_still_polls() -> None:
     with pytest.raises(Cancelled):
         rn.backward(sl, q, 0.5, "tanh", False, Poll(should_stop))
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("activation", "w_rec", "q_scale"),
+    [
+        ("relu", 3.0, 1.0),  # the gradient dies: a chain of exact zeros, out of the band at once
+        ("linear", 1.0, 3.0),  # ||v|| grows 3x a step (|w_rec| is carried in the log scale)
+        ("linear", 1.0, 1 / 3),  # and shrinks: out of the band every ~30 steps either way
+        ("tanh", 0.9, 1.0),  # stays in the band throughout
+    ],
+)
+def test_plain_runs_waste_a_bounded_number_of_products(
+    monkeypatch, activation: str, w_rec: float, q_scale: float
+) -> None:
+    """Unchecked products attempted stay within a small multiple of T (not T**2 / 2)."""
+    seq_len, size = 2000, 8
+    attempted = [0]
+    real = rn._plain_run
+
+    def counted(*args: object) -> tuple[int, float]:
+        start, stop = args[7], args[9]
+        assert isinstance(start, int) and isinstance(stop, int)
+        attempted[0] += start - stop
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rn, "_plain_run", counted)
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.standard_normal((size, size)))  # (H, H)
+    q *= q_scale
+    x_proj = np.zeros((seq_len, size))  # (T, H)
+    x_proj[0] = rng.standard_normal(size)
+    pre, _ = rn.forward(x_proj, q, w_rec, activation, Poll(None))
+    sl = rn.slopes(activation, pre)
+    got = rn.backward(sl, q, w_rec, activation, False, Poll(None))
+    want = step_by_step(sl, q, w_rec, activation, False)
+    np.testing.assert_array_equal(got.da_scale, want.da_scale)
+    np.testing.assert_allclose(got.scale, want.scale, rtol=1e-13)
+    assert attempted[0] <= 2 * seq_len
