@@ -7,6 +7,7 @@ for comparison. Naive and HTTP calls alternate in blocks, so a change in load hi
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import time
@@ -19,6 +20,9 @@ import torch
 
 from bench.naive import naive_grad_norms, naive_sweep
 from bench.timing import Timing, measure
+from model.config import SimConfig
+from server.compute import Compute, _simulate_json
+from server.settings import Settings
 
 SIM_PARAMS = {"cell": "rnn", "activation": "tanh", "hidden_size": 32, "seq_len": 100}
 SWEEP_PARAMS = {"cell": "rnn", "activation": "tanh", "hidden_size": 32, "seq_len": 200}
@@ -78,6 +82,18 @@ def alternate(
     return Timing(tuple(samples[0])), Timing(tuple(samples[1]))
 
 
+def in_process_job(w_rec: float) -> bytes:
+    """What the server computes for one request, without HTTP: check, engine, dict, JSON."""
+    compute = _job_compute()
+    config = compute.check(SimConfig(**SIM_PARAMS, seed=7, w_rec=w_rec))
+    return _simulate_json(config, compute.limits)
+
+
+@functools.cache
+def _job_compute() -> Compute:
+    return Compute(Settings(workers=1))
+
+
 def simulate_figures(url: str, *, repeat: int) -> dict[str, Any]:
     """Median ms of one POST /simulate (new W2, new seed, cached; httpx) and the naive loop.
 
@@ -104,6 +120,7 @@ def simulate_figures(url: str, *, repeat: int) -> dict[str, Any]:
         cached = measure(lambda i: client.post("/api/v1/simulate", same), warmup=3, repeat=repeat)
     finally:
         client.close()
+    job = measure(lambda i: in_process_job(0.5 + 1e-4 * i), warmup=5, repeat=repeat)
     with httpx.Client(base_url=url, timeout=60.0) as session:
         via_httpx = measure(
             lambda i: _httpx_post(
@@ -113,7 +130,7 @@ def simulate_figures(url: str, *, repeat: int) -> dict[str, Any]:
             repeat=repeat,
         )
     figures = _ratios(naive, uncached, cached)
-    for name, timing in (("new_seed", new_seed), ("httpx", via_httpx)):
+    for name, timing in (("new_seed", new_seed), ("httpx", via_httpx), ("job", job)):
         figures[name] = timing.to_dict()
         figures[f"speedup_{name}"] = naive.median / timing.median
     return figures

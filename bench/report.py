@@ -21,6 +21,7 @@ KIND_LABELS = {
     "cached": "cached",
     "new_seed": "uncached, new seed (QR too)",
     "httpx": "uncached, httpx client",
+    "job": "its job alone in process, no HTTP",
 }
 
 
