@@ -62,7 +62,7 @@ def alternate(
     *,
     warmup: int,
     repeat: int,
-    block: int = 20,
+    block: int = 50,
 ) -> tuple[Timing, Timing]:
     """Time first(i) and second(i) in alternating blocks of back-to-back calls.
 
@@ -109,7 +109,7 @@ def simulate_figures(url: str, *, repeat: int) -> dict[str, Any]:
             return client.post("/api/v1/simulate", {**SIM_PARAMS, "seed": 7, "w_rec": 1 + 1e-4 * i})
 
         naive, uncached = alternate(
-            lambda i: naive_grad_norms(1.0 + 0.001 * i), slider, warmup=2, repeat=repeat
+            lambda i: naive_grad_norms(1.0 + 0.001 * i), slider, warmup=5, repeat=repeat
         )
         new_seed = measure(
             lambda i: client.post("/api/v1/simulate", {**SIM_PARAMS, "seed": 1000 + i}),
