@@ -5,7 +5,8 @@
 3. WS /api/v1/stream round trip vs a bare WebSocket server's same frames (target <= 3x)
 4. a classroom of WebSocket sliders plus HTTP preset readers (target: zero errors)
 5. a 101-value LSTM sweep on cuda vs cpu (skipped without a CUDA device)
-Writes bench/results/bench-latest.json and .txt (bench-quick.* with --quick).
+Writes bench/results/bench-latest.json and .txt (bench-quick.* with --quick, bench-partial.*
+with --only).
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     report = run(args)
     table = render_table(report)
     RESULTS.mkdir(exist_ok=True)
-    name = "bench-quick" if args.quick else "bench-latest"
+    # A partial run (--only) never replaces the whole table's results.
+    name = "bench-partial" if args.only else "bench-quick" if args.quick else "bench-latest"
     (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / f"{name}.txt").write_text(table + "\n")
     sys.stdout.write(table + "\n")
