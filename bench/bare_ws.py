@@ -14,6 +14,8 @@ from typing import Any
 
 import uvicorn
 
+from server.settings import Settings
+
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -44,7 +46,9 @@ def main() -> None:
     parser.add_argument("--frames", type=Path, required=True, help="JSON list of frame texts")
     args = parser.parse_args()
     frames = json.loads(args.frames.read_text())
-    uvicorn.run(make_app(frames), host=args.host, port=args.port, log_level="warning")
+    # The same uvicorn options as `python -m server` (permessage-deflate as its settings say).
+    options = Settings().uvicorn_options()
+    uvicorn.run(make_app(frames), host=args.host, port=args.port, log_level="warning", **options)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from server.settings import Settings
+
 
 def log_config() -> dict[str, Any]:
     """uvicorn's logging with the access log on stderr beside the errors (stdout stays free)."""
@@ -44,6 +46,7 @@ def main() -> None:
         workers=args.workers,
         access_log=args.access_log,
         log_config=log_config(),
+        **Settings().uvicorn_options(),
     )
 
 

@@ -23,3 +23,21 @@ def test_access_log_goes_to_stderr_and_uvicorn_defaults_are_untouched() -> None:
 
     assert log_config()["handlers"]["access"]["stream"] == "ext://sys.stderr"
     assert LOGGING_CONFIG["handlers"]["access"]["stream"] == "ext://sys.stdout"
+
+
+@pytest.mark.parametrize(("env", "deflate"), [(None, False), ("true", True), ("0", False)])
+def test_uvicorn_gets_the_websocket_compression_setting(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, deflate: bool
+) -> None:
+    import server.__main__ as entry
+
+    if env is None:
+        monkeypatch.delenv("RNNGF_WS_PER_MESSAGE_DEFLATE", raising=False)
+    else:
+        monkeypatch.setenv("RNNGF_WS_PER_MESSAGE_DEFLATE", env)
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(entry.uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr("sys.argv", ["python -m server", "--port", "8123"])
+    entry.main()
+    assert calls and calls[0]["ws_per_message_deflate"] is deflate
+    assert calls[0]["port"] == 8123

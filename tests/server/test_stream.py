@@ -291,3 +291,18 @@ def test_gated_cells_stream_their_gates_and_cell_state(ws, cell: str, gates: set
     else:
         assert all("cell_state" not in f for f in forward)
         assert all("cell_grad_log10" not in f for f in backward)
+
+
+@pytest.mark.parametrize("deflate", [False, True])
+def test_permessage_deflate_only_when_the_settings_ask(start_server, deflate: bool) -> None:
+    """Compressing ~200 KB of frames per answer costs ~4 ms of CPU: off unless asked for."""
+    live = start_server(ws_per_message_deflate=deflate)
+    # The client offers permessage-deflate (websockets does by default, as browsers do).
+    with connect(f"{live.ws_url}/api/v1/stream", compression="deflate") as socket:
+        negotiated = socket.response.headers.get("Sec-WebSocket-Extensions") or ""
+        assert ("permessage-deflate" in negotiated) is deflate
+        socket.send(json.dumps({"type": "simulate", "id": 1, "params": {"seq_len": 5}}))
+        frame = strict_json(str(socket.recv(timeout=30)))
+        while frame["type"] != "done":
+            frame = strict_json(str(socket.recv(timeout=30)))
+        assert frame["result"]["grad_log10"][-1] == 0.0
