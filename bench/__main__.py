@@ -3,7 +3,8 @@
 1. POST /api/v1/simulate over HTTP vs the naive nn.RNNCell loop in process (target >= 5x)
 2. POST /api/v1/sweep of 201 values vs 201 naive runs (target >= 30x)
 3. WS /api/v1/stream round trip vs a bare WebSocket server's same frames (target <= 3x)
-4. a classroom of WebSocket sliders plus HTTP preset readers (target: zero errors)
+4. a classroom of WebSocket sliders plus HTTP preset readers (target: zero errors); once more
+   with WebSocket compression off
 5. a 101-value LSTM sweep on cuda vs cpu (skipped without a CUDA device)
 Writes bench/results/bench-latest.json and .txt (bench-quick.* with --quick, bench-partial.*
 with --only).
@@ -95,6 +96,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             http_clients=plan["http_clients"],
             duration=plan["duration"],
             rounds=plan["rounds"],
+        )
+        # The same class with WebSocket compression off: the CPU it costs, measured.
+        report["classroom_no_deflate"] = classroom_figures(
+            clients=plan["clients"],
+            http_clients=plan["http_clients"],
+            duration=plan["duration"],
+            rounds=1,
+            env={"RNNGF_WS_PER_MESSAGE_DEFLATE": "false"},
         )
     if 5 in sections:
         report["gpu"] = gpu_figures()

@@ -66,7 +66,9 @@ def _stream_rows(figures: dict[str, Any]) -> list[Row]:
     return rows
 
 
-def _classroom_rows(figures: dict[str, Any], idle_ms: float | None) -> list[Row]:
+def _classroom_rows(
+    figures: dict[str, Any], idle_ms: float | None, number: str = "4", memory: bool = True
+) -> list[Row]:
     p50, p99 = figures["latency_p50_ms"], figures["latency_p99_ms"]
     after = figures["rss_after_mb"]
     before = figures["rss_before_mb"]
@@ -81,8 +83,8 @@ def _classroom_rows(figures: dict[str, Any], idle_ms: float | None) -> list[Row]
         f" + {figures['http_clients']} HTTP, {figures['rounds']} x {figures['duration_s']:g} s"
         + (f" ({env})" if env else " (default settings)")
     )
-    return [
-        ("4", label, f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", baseline, ratio, "latency (info)"),
+    rows: list[Row] = [
+        (number, label, f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", baseline, ratio, "latency (info)"),
         (
             "",
             "  errors / requests",
@@ -92,15 +94,19 @@ def _classroom_rows(figures: dict[str, Any], idle_ms: float | None) -> list[Row]
             f"0 errors {_verdict(figures['errors'] == 0)}"
             f" ({figures.get('http_busy_retried', 0)} HTTP 503 retried)",
         ),
-        (
-            "",
-            "  server RSS before -> after each round",
-            " -> ".join(f"{mb:g}" for mb in [before, *after]) + " MB",
-            f"+{after[-1] - before:.1f} MB in all",
-            f"+{drift:.1f} MB after round 1",
-            f"drift <= cache {bound:g} MB {_verdict(drift <= bound)}",
-        ),
     ]
+    if memory:
+        rows.append(
+            (
+                "",
+                "  server RSS before -> after each round",
+                " -> ".join(f"{mb:g}" for mb in [before, *after]) + " MB",
+                f"+{after[-1] - before:.1f} MB in all",
+                f"+{drift:.1f} MB after round 1",
+                f"drift <= cache {bound:g} MB {_verdict(drift <= bound)}",
+            )
+        )
+    return rows
 
 
 def _gpu_rows(figures: dict[str, Any]) -> list[Row]:
@@ -133,6 +139,8 @@ def rows_of(report: dict[str, Any]) -> list[Row]:
         idle_ms = report["stream"]["stream_uncached"]["median_ms"]
     if "classroom" in report:
         rows += _classroom_rows(report["classroom"], idle_ms)
+    if "classroom_no_deflate" in report:
+        rows += _classroom_rows(report["classroom_no_deflate"], idle_ms, "", memory=False)
     if "gpu" in report:
         rows += _gpu_rows(report["gpu"])
     return rows

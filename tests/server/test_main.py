@@ -25,7 +25,7 @@ def test_access_log_goes_to_stderr_and_uvicorn_defaults_are_untouched() -> None:
     assert LOGGING_CONFIG["handlers"]["access"]["stream"] == "ext://sys.stdout"
 
 
-@pytest.mark.parametrize(("env", "deflate"), [(None, False), ("true", True), ("0", False)])
+@pytest.mark.parametrize(("env", "deflate"), [(None, True), ("false", False), ("1", True)])
 def test_uvicorn_gets_the_websocket_compression_setting(
     monkeypatch: pytest.MonkeyPatch, env: str | None, deflate: bool
 ) -> None:
