@@ -38,7 +38,7 @@ lint: install-dev
 	$(BIN)/hadolint Dockerfile
 
 typecheck: install-dev
-	$(BIN)/mypy model server
+	$(BIN)/mypy model server bench
 
 pytest: install-dev chromium
 	$(BIN)/python -m pytest

@@ -24,8 +24,18 @@ from model.config import SimConfig
 from server.compute import Compute, _simulate_json
 from server.settings import Settings
 
-SIM_PARAMS = {"cell": "rnn", "activation": "tanh", "hidden_size": 32, "seq_len": 100}
-SWEEP_PARAMS = {"cell": "rnn", "activation": "tanh", "hidden_size": 32, "seq_len": 200}
+SIM_PARAMS: dict[str, Any] = {
+    "cell": "rnn",
+    "activation": "tanh",
+    "hidden_size": 32,
+    "seq_len": 100,
+}
+SWEEP_PARAMS: dict[str, Any] = {
+    "cell": "rnn",
+    "activation": "tanh",
+    "hidden_size": 32,
+    "seq_len": 200,
+}
 SWEEP_VALUES = [round(0.015 * k, 3) for k in range(201)]  # W2 = 0 .. 3
 
 
@@ -34,7 +44,8 @@ class Client:
 
     def __init__(self, url: str, timeout: float = 120.0) -> None:
         parts = urlsplit(url)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        host = parts.hostname or "127.0.0.1"
+        self.connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
 
     def post(self, path: str, body: dict[str, Any]) -> bytes:
         headers = {"Content-Type": "application/json"}
