@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from http_helpers import strict_json
+from waits import wait_for
 from websockets.sync.client import connect
 
 import server.compute
@@ -140,13 +141,6 @@ def test_cache_stops_a_stoppable_computation_once_every_waiter_left() -> None:
         assert not stops[1]() and cache.known("h")
 
     asyncio.run(scenario())
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.005)
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from http_helpers import strict_json
+from waits import wait_idle
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -183,18 +183,6 @@ def test_binary_frames_are_refused_politely(ws) -> None:
     ws.send(b"\x00\x01")
     error = receive(ws)
     assert error["type"] == "error" and "text" in error["detail"]
-
-
-def wait_idle(compute: Compute, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if compute.live_streams == 0 and compute.pool.running == 0 and compute.pool.pending == 0:
-            return
-        time.sleep(0.02)
-    raise AssertionError(
-        f"left behind: streams={compute.live_streams} running={compute.pool.running} "
-        f"pending={compute.pool.pending}"
-    )
 
 
 def test_disconnect_mid_stream_leaves_nothing_behind(live_server) -> None:

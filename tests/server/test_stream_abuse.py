@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from http_helpers import strict_json
+from waits import wait_for, wait_idle
 from websockets.sync.client import ClientConnection, connect
 
 from server.compute import Compute
@@ -28,18 +29,6 @@ def until_done(ws: ClientConnection, frame_id: Any) -> dict[str, Any]:
             return frame
 
 
-def wait_idle(compute: Compute, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if compute.live_streams == 0 and compute.pool.pending == 0 and compute.pool.running == 0:
-            return
-        time.sleep(0.02)
-    raise AssertionError(
-        f"left behind: streams={compute.live_streams} pending={compute.pool.pending} "
-        f"running={compute.pool.running}"
-    )
-
-
 def test_fifty_sockets_dropped_mid_stream_leave_nothing_behind(start_server) -> None:
     live = start_server(workers=2)
     compute: Compute = live.server.config.app.state.compute
@@ -56,13 +45,13 @@ def test_fifty_sockets_dropped_mid_stream_leave_nothing_behind(start_server) -> 
             # No close handshake: the TCP connection just goes away.
             ws.socket.shutdown(socket.SHUT_RDWR)
             ws.socket.close()
-    wait_idle(compute)
+    wait_idle(compute, timeout=60)
     # The 50 client connections' own reader threads end a moment after their sockets close.
-    deadline = time.monotonic() + 20
-    while threading.active_count() > threads_before + compute.pool.workers:
-        names = sorted(thread.name for thread in threading.enumerate())
-        assert time.monotonic() < deadline, f"threads left behind: {names}"
-        time.sleep(0.05)
+    wait_for(
+        lambda: threading.active_count() <= threads_before + compute.pool.workers,
+        20,
+        lambda: f"threads left behind: {sorted(t.name for t in threading.enumerate())}",
+    )
     with connect(url) as ws:
         send(ws, "after", activation="linear", seq_len=5, w_rec=0.1)
         assert until_done(ws, "after")["result"]["grad_log10"][0] == -4.0 + 0.0
@@ -90,4 +79,4 @@ def test_a_client_that_never_reads_does_not_hold_up_the_others(start_server) -> 
                 break
             assert time.monotonic() < deadline
         assert frame["id"] == "small"
-    wait_idle(compute)
+    wait_idle(compute, timeout=60)
