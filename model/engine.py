@@ -43,6 +43,19 @@ def numpy_path(config: SimConfig, device: torch.device, dtype: torch.dtype) -> b
     )
 
 
+def runs_numpy(config: SimConfig) -> bool:
+    """Whether simulate(config) takes the numpy path; False where its device is unavailable."""
+    try:
+        device = resolve_device(config.device)
+    except ConfigError:
+        return False
+    return numpy_path(config, device, torch_dtype(config))
+
+
+def torch_dtype(config: SimConfig) -> torch.dtype:
+    return torch.float32 if config.dtype == "float32" else torch.float64
+
+
 def resolve_device(name: str) -> torch.device:
     """auto -> cuda:0 when a GPU is there, else cpu; cuda without a GPU is a ConfigError."""
     if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
@@ -62,8 +75,7 @@ def _prepare(
             raise ConfigError(unknown[0], "is not a simulation parameter")
         config = config.with_(**overrides)
     config = validate(config, limits)
-    dtype = torch.float32 if config.dtype == "float32" else torch.float64
-    return config, resolve_device(config.device), dtype
+    return config, resolve_device(config.device), torch_dtype(config)
 
 
 def growth_from(grad_last: torch.Tensor) -> torch.Tensor:

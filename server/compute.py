@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import torch
 from pydantic_core import to_json
 
 import model
 from model.config import ConfigError, Limits, SimConfig, validate
-from model.engine import numpy_path, resolve_device
+from model.engine import runs_numpy
 from server.cache import ResultCache
 from server.pool import ComputePool
 from server.settings import Settings
@@ -112,12 +111,7 @@ class Compute:
         steps = config.seq_len * config.directions
         if steps > self.inline_max_steps or steps * config.hidden_size > INLINE_MAX_WORK:
             return False
-        try:
-            device = resolve_device(config.device)
-        except ConfigError:
-            return False  # the pool's run reports it like any engine error
-        dtype = torch.float64 if config.dtype == "float64" else torch.float32
-        return numpy_path(config, device, dtype)
+        return runs_numpy(config)  # an unavailable device goes to the pool, which reports it
 
     async def simulate(self, config: SimConfig) -> bytes:
         """JSON of a checked config's result; identical requests share one computation."""

@@ -11,7 +11,7 @@ import torch
 
 import model.engine
 from model import SimConfig, simulate
-from model.engine import numpy_path
+from model.engine import numpy_path, runs_numpy
 
 CASES = list(
     itertools.product(
@@ -89,6 +89,11 @@ def test_the_cpu_float64_rnn_takes_numpy() -> None:
     assert not numpy_path(SimConfig(hidden_size=32), cpu, torch.float32)
     assert not numpy_path(SimConfig(cell="lstm"), cpu, torch.float64)
     assert not numpy_path(SimConfig(), torch.device("cuda", 0), torch.float64)
+    assert runs_numpy(SimConfig(hidden_size=32, device="cpu"))
+    assert not runs_numpy(SimConfig(hidden_size=32, dtype="float32"))
+    assert not runs_numpy(SimConfig(cell="gru"))
+    # cuda: never numpy; without a GPU simulate() refuses it, and runs_numpy says no quietly
+    assert not runs_numpy(SimConfig(device="cuda"))
 
 
 def test_inputs_at_the_float64_edge_give_nulls_without_warnings() -> None:
