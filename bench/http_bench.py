@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import http.client
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,13 +83,14 @@ def alternate(
     samples: tuple[list[float], list[float]] = ([], [])
     for start in range(0, repeat, block):
         for fn, out in zip((first, second), samples, strict=True):
-            for i in range(warmup):
-                fn(-1 - i - start)
-            for i in range(start, min(start + block, repeat)):
-                begin = time.perf_counter()
-                fn(i)
-                out.append(time.perf_counter() - begin)
+            timing = measure(_offset(fn, start), warmup=warmup, repeat=min(block, repeat - start))
+            out.extend(timing.samples)
     return Timing(tuple(samples[0])), Timing(tuple(samples[1]))
+
+
+def _offset(fn: Callable[[int], object], start: int) -> Callable[[int], object]:
+    """fn with measure's ids moved by `start`: every block's calls and warm-ups get new ids."""
+    return lambda i: fn(i + start if i >= 0 else i - start)
 
 
 def in_process_job(w_rec: float) -> bytes:
