@@ -50,10 +50,8 @@ class ResultCache:
         return key in self._entries or key in self._inflight
 
     def fill_now(self, key: str, compute: Callable[[], bytes]) -> bytes:
-        """The cached value, or `compute()` run right here (no await: nobody can join it)."""
-        cached = self.get(key)
-        if cached is not None:
-            return cached
+        """`compute()` run right here and cached, for a key not `known` (no await: nobody can
+        join it half-way)."""
         self.computations += 1
         value = compute()
         self.put(key, value)
