@@ -33,13 +33,20 @@ def json_list(array: np.ndarray) -> list[Any]:
         return _json_list(array)
 
 
+def all_finite(x: np.ndarray) -> bool:
+    """np.isfinite(x).all(), in one call: the sum of squares is finite only if every value is.
+
+    Past |x| ~ 1e154 the sum overflows and the full test decides; call it under
+    np.errstate(over="ignore").
+    """
+    flat = x.ravel()
+    return math.isfinite(flat.dot(flat)) or bool(np.isfinite(flat).all())
+
+
 def _json_list(array: np.ndarray) -> list[Any]:
     """json_list under np.errstate(over="ignore"), which a whole to_dict() enters once."""
     array = np.asarray(array, dtype=np.float64)
-    flat = array.ravel()
-    # The sum of squares is finite only if every value is, and it costs one call; past
-    # |x| ~ 1e154 it overflows, and the boxed route below, right for any values, takes over.
-    if math.isfinite(flat.dot(flat)):
+    if all_finite(array):
         values: list[Any] = array.tolist()
         return values
     boxed = array.astype(object)

@@ -15,7 +15,7 @@ import numpy as np
 from . import rnn_numpy as rn
 from .cancel import Poll
 from .config import SimConfig
-from .result import regime_of
+from .result import all_finite, regime_of
 from .weights import Network, base_log10_norms
 
 
@@ -119,15 +119,9 @@ def _log10_norm_outer(da: np.ndarray, z: np.ndarray) -> float:
     return rn.log10_norm_all(outer) + math.log10(zmax)
 
 
-def _all_finite(x: np.ndarray) -> bool:
-    """np.isfinite(x).all(), by one sum of squares unless that overflows."""
-    flat = x.ravel()
-    return math.isfinite(flat.dot(flat)) or bool(np.isfinite(flat).all())
-
-
 def _param_grad_log10(chains: list[rn.Chain], backs: list[rn.BackChain]) -> float:
     """As passes.param_grad_log10: every dL/da_t brought to the largest scale, then the norms."""
-    if not all(_all_finite(c.hidden) for c in chains):
+    if not all(all_finite(c.hidden) for c in chains):
         return math.nan
     parts: list[float] = []
     for chain, back in zip(chains, backs, strict=True):
