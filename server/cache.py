@@ -58,7 +58,7 @@ class ResultCache:
 
         For cheap results (about a millisecond): a slider's one-off positions would otherwise
         evict results that cost far more, and storing ~100 KB that is never read again costs a
-        miss ~0.2 ms here (fresh pages, cold memory). A preset a class opens is kept once the
+        miss up to ~0.2 ms here (fresh pages, cold memory). A preset a class opens is kept once the
         second student asks.
         """
         self.computations += 1
