@@ -231,9 +231,9 @@ def engine_threads(monkeypatch) -> list[str]:
     names: list[str] = []
     real = server.compute._simulate_json
 
-    def recorded(config: Any, limits: Any) -> bytes:
+    def recorded(*args: Any) -> bytes:
         names.append(threading.current_thread().name)
-        return real(config, limits)
+        return real(*args)
 
     monkeypatch.setattr(server.compute, "_simulate_json", recorded)
     return names
