@@ -37,7 +37,8 @@ def log10_slope(activation: str, a: torch.Tensor) -> torch.Tensor:
     if activation == "tanh":
         # sech^2 a = 4 e^(-2|a|) / (1 + e^(-2|a|))^2
         mag = a.abs()
-        return 2 * (math.log(2.0) - mag - torch.log1p(torch.exp(-2 * mag))) / LN10
+        # 2 / ln 10 < 1 multiplies last: 2 * (...) would overflow past |a| ~ 9e307
+        return (math.log(2.0) - mag - torch.log1p(torch.exp(-2 * mag))) * (2 / LN10)
     if activation == "sigmoid":
         # sigma(a) sigma(-a) = e^(-|a|) / (1 + e^(-|a|))^2
         mag = a.abs()

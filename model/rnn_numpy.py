@@ -57,7 +57,8 @@ def log10_slope(activation: str, a: np.ndarray) -> np.ndarray:
     """log10 f'(a) as model.rnn.log10_slope, exact where f'(a) underflows."""
     mag = np.abs(a)
     if activation == "tanh":
-        return 2 * (math.log(2.0) - mag - np.log1p(np.exp(-2 * mag))) / LN10
+        # 2 / ln 10 < 1 multiplies last: 2 * (...) would overflow past |a| ~ 9e307
+        return (math.log(2.0) - mag - np.log1p(np.exp(-2 * mag))) * (2 / LN10)
     if activation == "sigmoid":
         return (-mag - 2 * np.log1p(np.exp(-mag))) / LN10
     if activation == "relu":

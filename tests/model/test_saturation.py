@@ -74,3 +74,17 @@ def test_per_component_path_everywhere_matches_autograd(
         input_pattern="random",
     ).to_dict()  # fmt: skip
     assert_matches_autograd(data)
+
+
+@pytest.mark.parametrize("a", [8e307, 9e307, 1.7e308])
+def test_slopes_near_the_largest_float_keep_finite_exponents(a: float) -> None:
+    # x_1 = a saturates h_1 = 1, then a_2 = w_rec h_1 = 1: dL/dx_1 = sech^2(a) sech^2(1), and
+    # log10 sech^2(a) = log10 4 - 2a log10 e is finite (a few e307), never null.
+    result = simulate(activation="tanh", inputs=[a, 0.0])
+    mpmath.mp.dps = 60
+    big = mpmath.mpf(a)
+    want = mpmath.log10(4) - 2 * big * mpmath.log10(mpmath.e) + mpmath.log10(mpmath.sech(1) ** 2)
+    assert result.input_grad_log10[0] == pytest.approx(float(want), rel=1e-14)
+    assert result.grad_log10[0] == pytest.approx(
+        float(mpmath.log10(mpmath.sech(1) ** 2)), abs=1e-14
+    )
