@@ -10,8 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
 from server import examples
 
-# Numbers only (no exponent beyond two digits) so every string the pattern allows is finite.
-_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,2})?"
+# Plain decimal numbers; one beyond float64's range (1e400) is refused later as infinite.
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 INPUTS_QUERY_PATTERN = rf"^{_NUMBER}(?:,{_NUMBER})*$"
 _INPUTS_QUERY_RE = re.compile(INPUTS_QUERY_PATTERN)
 
@@ -102,7 +102,9 @@ class SimulateQuery(SimulationFields):
 
     inputs: str | None = Field(
         None,
-        pattern=INPUTS_QUERY_PATTERN,
+        # The pattern documents the format; the validator below checks it with a message a
+        # person can act on (pydantic's own would quote the regular expression).
+        json_schema_extra={"pattern": INPUTS_QUERY_PATTERN},
         description="Explicit inputs as comma-separated numbers, one per step (input_size 1).",
         examples=["1,0,0,0,0"],
     )
@@ -112,12 +114,17 @@ class SimulateQuery(SimulationFields):
     def _strip_spaces(cls, value: Any) -> Any:
         return value.replace(" ", "") if isinstance(value, str) else value
 
+    @field_validator("inputs")
+    @classmethod
+    def _numbers(cls, value: str | None) -> str | None:
+        if value is not None and not _INPUTS_QUERY_RE.match(value):
+            raise ValueError("give comma-separated numbers, e.g. 1,0,0,0,0 or 1e-3,-2.5")
+        return value
+
     def to_config(self) -> SimConfig:
         """The engine's SimConfig (not yet checked against the server's limits)."""
         if self.inputs is None:
             return self._config(None)
-        if not _INPUTS_QUERY_RE.match(self.inputs):  # the pattern already holds; defence
-            raise ConfigError("inputs", "give comma-separated numbers, e.g. 1,0,0,0,0")
         return self._config([float(v) for v in self.inputs.split(",")])
 
 

@@ -91,6 +91,22 @@ def test_get_equals_post_and_parses_comma_separated_inputs(client: httpx.Client)
     assert got.json()["params"]["seq_len"] == 4
 
 
+def test_get_inputs_take_any_exponent_that_post_takes(client: httpx.Client) -> None:
+    got = client.get("/api/v1/simulate?activation=linear&inputs=1e-300,1.5E100,-2e+3")
+    assert got.status_code == 200, got.text
+    assert got.json()["inputs"] == [[1e-300], [1.5e100], [-2000.0]]
+    body = {"activation": "linear", "inputs": [1e-300, 1.5e100, -2e3]}
+    assert without(got.json()) == without(post(client, "/api/v1/simulate", body).json())
+
+
+def test_get_inputs_that_are_not_numbers_say_what_to_send(client: httpx.Client) -> None:
+    got = client.get("/api/v1/simulate?inputs=1,x")
+    assert got.status_code == 422
+    (error,) = got.json()["detail"]
+    assert error["loc"] == ["query", "inputs"]
+    assert "comma-separated numbers" in error["msg"] and "\\d" not in error["msg"]
+
+
 def test_get_etag_and_304(client: httpx.Client) -> None:
     url = "/api/v1/simulate?activation=linear&seq_len=5&w_rec=2"
     first = client.get(url)
