@@ -122,6 +122,12 @@ class StreamSession:
                 frame_id, 'send {"type": "simulate", "id": ID, "params": {...request...}}'
             )
             return
+        if frame_id is None and message.get("id") is not None:
+            # Frames the client could not match to its request would be worse than an error.
+            await self.cancel_job()  # any simulate is the user's latest intent, valid or not
+            detail = f"invalid id: send an integer or a string of at most {ID_MAX_CHARS} characters"
+            await self.error(None, detail)
+            return
         try:
             request = SimulateRequest.model_validate(message.get("params", {}))
             config = self.compute.check(request.to_config())

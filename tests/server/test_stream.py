@@ -156,6 +156,9 @@ def test_newer_simulate_supersedes_the_older_at_once(ws) -> None:
         ('{"type": "simulate", "id": "5", "params": {"cell": "lstmm"}}', "5", "invalid params"),
         ('{"type": "simulate", "id": 6, "params": [1]}', 6, "invalid params"),
         ('{"type": "simulate", "id": {"a": 1}, "params": {"w_recc": 1}}', None, "invalid"),
+        ('{"type": "simulate", "id": {"a": [1]}, "params": {"seq_len": 2}}', None, "invalid id"),
+        ('{"type": "simulate", "id": true, "params": {}}', None, "invalid id"),
+        ('{"type": "simulate", "id": "' + "x" * 201 + '", "params": {}}', None, "at most 200"),
     ],
 )
 def test_bad_messages_get_error_frames_and_the_socket_stays_open(
