@@ -72,7 +72,8 @@ PRESETS: tuple[dict[str, Any], ...] = (
         "id": "lstm-long",
         "title": "LSTM rescues a long sequence",
         "caption": "The LSTM's cell state is an additive highway: with its forget gate open "
-        "(forget_bias 3) the gradient survives 100 steps.",
+        "(forget_bias 3), 100 steps cost the gradient only a factor of about 3 (0.989 a step, "
+        "just inside 'vanishing'), where the vanilla RNN over 100 steps loses 70,000.",
         "params": {"cell": "lstm", "hidden_size": 8, "seq_len": 100, "forget_bias": 3.0},
     },
     {

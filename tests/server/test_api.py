@@ -224,6 +224,13 @@ def test_every_preset_runs_and_shows_what_its_caption_says(client: httpx.Client)
     rnn_first = results["rnn-long"]["grad_log10"][0]
     assert rnn_first < -3
     assert results["lstm-long"]["grad_log10"][0] > rnn_first + 2
+    # The LSTM caption's figures: a factor of ~3 over 100 steps, 0.989 a step; the RNN's 70,000.
+    lstm = results["lstm-long"]
+    assert 10 ** (lstm["grad_log10"][-1] - lstm["grad_log10"][0]) == pytest.approx(3, abs=0.1)
+    assert lstm["growth_per_step"] == pytest.approx(0.989, abs=5e-4)
+    assert lstm["regime"] == "vanishing"
+    rnn = results["rnn-long"]["grad_log10"]
+    assert 10 ** (rnn[-1] - rnn[0]) == pytest.approx(70_000, rel=0.03)
     assert results["gru-long"]["grad_log10"][0] > rnn_first + 2
     both_ends = results["bidirectional"]["grad_log10"]
     assert both_ends[0] > -1 and both_ends[-1] > -1
