@@ -124,6 +124,27 @@ export class Charts {
       clearTimeout(timer);
       timer = setTimeout(() => this.reflow(), 150);
     });
+    // Plotly's `responsive` follows the window only; a chart whose box changes with the layout
+    // (the phase diagram moving into a half-width column when the gates panel appears) must
+    // follow its own box, or it keeps its old width and the page scrolls sideways.
+    if (typeof ResizeObserver === "function") {
+      const observer = new ResizeObserver((entries) => this.fit(entries.map((entry) => entry.target)));
+      for (const element of [grad, hidden, gates, sweep]) if (element) observer.observe(element);
+    }
+  }
+
+  /** Resize the drawn charts among `elements` whose plot no longer matches their box. */
+  fit(elements) {
+    if (!this.ready) return;
+    this.reflow();
+    for (const element of elements) {
+      const layout = element._fullLayout; // present only once Plotly has drawn into the element
+      if (!layout || element.clientWidth === 0) continue;
+      if (Math.abs(layout.width - element.clientWidth) >= 1 || Math.abs(layout.height - element.clientHeight) >= 1) {
+        // Rejects only when the element was hidden meanwhile; the next observation redraws it.
+        plotly().Plots.resize(element).catch(() => {});
+      }
+    }
   }
 
   /** Redraw with the wide or narrow layout when the charts cross NARROW. */
