@@ -30,7 +30,7 @@ function layout(title, xTitle, yTitle, extra = {}, element = null) {
     margin: { l: 58, r: 14, t: text.includes("<br>") ? 58 : 40, b: 96 },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#ffffff",
-    xaxis: { title: { text: xTitle }, gridcolor: "#e6e9ee", zeroline: false },
+    xaxis: { title: { text: xTitle, standoff: 8 }, gridcolor: "#e6e9ee", zeroline: false },
     yaxis: { title: { text: yTitle }, gridcolor: "#e6e9ee", zerolinecolor: "#c4cad3" },
     // Anchored to the container bottom so it never covers the x-axis title.
     legend: { orientation: "h", x: 0, xref: "container", y: 0, yref: "container", yanchor: "bottom" },
@@ -39,12 +39,38 @@ function layout(title, xTitle, yTitle, extra = {}, element = null) {
   };
 }
 
-/** Plotly.react, with room for a legend only when there is one. */
+// Bottom margin for the tick labels and the x-axis title; a legend below adds its own height.
+const AXIS_ROOM = 52;
+const LEGEND_GUESS = 44; // one or two rows, until the drawn legend is measured
+// Per chart element: the shape of its last figure and its legend's measured height.
+const drawnFigures = new WeakMap();
+
+/** Draw a figure, with room for a legend only when there is one. Plotly.react keeps stale
+ * positions when the legend comes or goes (the x-axis title lands on the tick labels), so a
+ * change of shape draws afresh, and the legend's measured height sets the bottom margin. */
 function draw(element, traces, figureLayout, filename, { bottom } = {}) {
   const legend = traces.filter((trace) => trace.showlegend !== false).length > 1;
+  const shape = `${traces.length}|${legend}|${bottom ?? ""}`;
+  const previous = drawnFigures.get(element);
+  const legendHeight = legend ? (previous?.legendHeight ?? LEGEND_GUESS) : 0;
+  drawnFigures.set(element, { shape, legendHeight });
   figureLayout.showlegend = legend;
-  figureLayout.margin = { ...figureLayout.margin, b: bottom ?? (legend ? 96 : 52) };
-  plotly().react(element, traces, figureLayout, config(filename));
+  figureLayout.margin = { ...figureLayout.margin, b: bottom ?? AXIS_ROOM + legendHeight };
+  const render = previous && previous.shape === shape ? plotly().react : plotly().newPlot;
+  const drawn = render(element, traces, figureLayout, config(filename));
+  if (legend && bottom === undefined) drawn.then(() => fitLegend(element));
+}
+
+/** Make the bottom margin fit the drawn legend (its rows depend on the chart's width). */
+function fitLegend(element) {
+  const box = element.querySelector(".legend");
+  const figure = drawnFigures.get(element);
+  if (!box || !figure || !element._fullLayout) return;
+  const height = Math.ceil(box.getBoundingClientRect().height);
+  figure.legendHeight = height;
+  if (Math.abs(element._fullLayout.margin.b - (AXIS_ROOM + height)) > 1) {
+    plotly().relayout(element, { "margin.b": AXIS_ROOM + height });
+  }
 }
 
 function config(filename) {
@@ -142,7 +168,7 @@ export class Charts {
       if (!layout || element.clientWidth === 0) continue;
       if (Math.abs(layout.width - element.clientWidth) >= 1 || Math.abs(layout.height - element.clientHeight) >= 1) {
         // Rejects only when the element was hidden meanwhile; the next observation redraws it.
-        plotly().Plots.resize(element).catch(() => {});
+        plotly().Plots.resize(element).then(() => fitLegend(element), () => {});
       }
     }
   }

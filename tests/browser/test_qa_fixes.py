@@ -81,3 +81,34 @@ def test_charts_fit_their_boxes_after_cell_changes(page: Page, errors: list[str]
             assert drawn <= box, (cell, name, drawn, box)
         shot(page, f"qa-cell-{cell}")
     assert errors == []
+
+
+# The x-axis title against the x tick labels, in page pixels.
+AXIS_TITLE = """chart => {
+    const title = chart.querySelector(".xtitle").getBoundingClientRect();
+    const ticks = [...chart.querySelectorAll(".xtick text")].map(t => t.getBoundingClientRect());
+    return { titleTop: title.top, ticksBottom: Math.max(...ticks.map(r => r.bottom)),
+             top: chart.getBoundingClientRect().top };
+}"""
+
+
+def test_axis_title_clears_tick_labels_after_cell_changes(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/")
+    settled(page)
+    fresh = {
+        name: page.locator(f"#{name}-chart").evaluate(AXIS_TITLE) for name in ("grad", "hidden")
+    }
+    for cell in ("lstm", "gru", "rnn"):
+        page.locator("#ctl-cell").select_option(cell)
+        settled(page)
+        page.wait_for_timeout(300)
+        for name in ("grad", "hidden"):
+            box = page.locator(f"#{name}-chart").evaluate(AXIS_TITLE)
+            assert box["titleTop"] >= box["ticksBottom"] - 1, (cell, name, box)
+    # Back on the first cell, the axis title sits where a fresh load puts it (to a pixel).
+    for name in ("grad", "hidden"):
+        box = page.locator(f"#{name}-chart").evaluate(AXIS_TITLE)
+        offset = box["titleTop"] - box["top"]
+        assert offset == pytest.approx(fresh[name]["titleTop"] - fresh[name]["top"], abs=1), name
+    assert errors == []
