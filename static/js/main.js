@@ -40,6 +40,14 @@ function showError(message) {
   box.hidden = !message;
 }
 
+/** Say which query values could not be used as given (empty: hide the notice). */
+function showNotices(notices) {
+  const box = $("query-notice");
+  if (!box) return;
+  box.textContent = notices.join(" ");
+  box.hidden = notices.length === 0;
+}
+
 function setText(id, text) {
   const node = $(id);
   if (node) node.textContent = text;
@@ -212,6 +220,7 @@ function onEdit(name, value, { discrete, invalid }) {
     return;
   }
   page.state = { ...page.state, [name]: value };
+  showNotices([]); // the notice was about the link; the view is now the user's own
   syncControls(form, page.state);
   updateAvailability(form, page.state);
   clearPreset();
@@ -235,6 +244,8 @@ function onEdit(name, value, { discrete, invalid }) {
 
 window.addEventListener("popstate", () => {
   Object.assign(page, parseQuery(window.location.search));
+  showNotices(page.notices);
+  if (page.rewrite) writeUrl(false);
   page.dragging = false;
   syncControls(form, page.state);
   page.lastParams = JSON.stringify(toRequest(page.state));
@@ -288,6 +299,9 @@ if (window.matchMedia("(max-width: 860px)").matches) {
   for (const group of document.querySelectorAll("details.group")) group.open = false;
 }
 syncControls(form, page.state);
+showNotices(page.notices);
+// The address bar says what the page shows: values it could not use as given are replaced.
+if (page.rewrite) writeUrl(false);
 bindControls(form, onEdit);
 loadPresets();
 initSharing({ config, getState: () => page.state, getResult: () => page.result, downloadJson, downloadCsv });

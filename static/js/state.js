@@ -99,14 +99,90 @@ function formatValue(value) {
   return Array.isArray(value) ? value.join(",") : String(value);
 }
 
-/** Read the state and the view options from a query string ("?w_rec=2&cell=lstm"). */
+const shown = (raw) => (raw.length > 40 ? `${raw.slice(0, 37)}…` : raw);
+
+function usingText(f, value) {
+  if (value === null) return f.name === "clip_norm" ? "clipping is off" : "using the input pattern";
+  return `using ${formatValue(value)}`;
+}
+
+/** A number as typed in a URL; one decimal comma ("0,1") is read as a point unless it could be a
+ * thousands separator ("1,000"). */
+function parseNumber(text) {
+  const comma = /^[+-]?\d*,\d+$/.test(text) && !/^[+-]?\d{1,3},\d{3}$/.test(text);
+  const value = Number(comma ? text.replace(",", ".") : text);
+  return { value: text === "" ? NaN : value, comma };
+}
+
+/** One query value read for a field: the value used, and a note for the user when it is not
+ * what the URL said (`changed` alone: the URL should be rewritten, silently). */
+export function readField(f, raw) {
+  const text = String(raw).trim();
+  const said = `${f.name}=${shown(text)}`;
+  const notUnderstood = (value, hint = "") => ({ value, note: `${said} was not understood${hint}; ${usingText(f, value)}.` });
+  switch (f.type) {
+    case "enum": {
+      const lower = text.toLowerCase();
+      if (f.options.includes(lower)) return { value: lower, note: null, changed: lower !== text };
+      return notUnderstood(f.default, ` (one of ${f.options.join(", ")})`);
+    }
+    case "bool": {
+      const lower = text.toLowerCase();
+      if (["true", "1", "on", "yes"].includes(lower)) return { value: true, note: null, changed: lower !== "true" };
+      if (["false", "0", "off", "no", ""].includes(lower)) return { value: false, note: null, changed: true };
+      return notUnderstood(f.default, " (true or false)");
+    }
+    case "int":
+    case "float":
+    case "positive?": {
+      const { value, comma } = parseNumber(text);
+      if (f.type === "positive?" && text === "") return { value: null, note: null, changed: true };
+      if (Number.isNaN(value)) return notUnderstood(f.default);
+      if (f.type === "positive?" && value <= 0) return { value: null, note: `${said} must be above 0; clipping is off.` };
+      const low = f.min ?? -Infinity;
+      const high = f.max ?? Infinity;
+      if (value > high) return { value: high, note: `${said} is above the limit; using ${high}.` };
+      if (value < low) return { value: low, note: `${said} is below the minimum; using ${low}.` };
+      if (f.type === "int" && !Number.isInteger(value)) {
+        return { value: Math.round(value), note: `${said} is not a whole number; using ${Math.round(value)}.` };
+      }
+      if (comma) return { value, note: `${said} was read as ${value} (a decimal comma).` };
+      return { value, note: null, changed: false };
+    }
+    case "numbers": {
+      const numbers = coerce(f, raw);
+      if (numbers === null) return notUnderstood(null, " (give numbers separated by commas)");
+      const count = text.split(/[\s,;]+/).filter((p) => p !== "").length;
+      if (count > numbers.length) {
+        return { value: numbers, note: `inputs has ${count} values, above the limit; using the first ${numbers.length}.` };
+      }
+      return { value: numbers, note: null, changed: false };
+    }
+    default:
+      return { value: f.default, note: null, changed: false };
+  }
+}
+
+/** Read the state and the view options from a query string ("?w_rec=2&cell=lstm"), with a note
+ * for each value that could not be used as given, and whether the URL should be rewritten. */
 export function parseQuery(search) {
   const query = new URLSearchParams(search);
   const state = {};
-  for (const f of FIELDS) state[f.name] = query.has(f.name) ? coerce(f, query.get(f.name)) : f.default;
+  const notices = [];
+  let rewrite = false;
+  for (const f of FIELDS) {
+    if (!query.has(f.name)) {
+      state[f.name] = f.default;
+      continue;
+    }
+    const { value, note, changed } = readField(f, query.get(f.name));
+    state[f.name] = value;
+    if (note) notices.push(note);
+    rewrite ||= Boolean(note || changed);
+  }
   const view = {};
   for (const name of VIEW_FIELDS) if (query.has(name)) view[name] = query.get(name);
-  return { state, view };
+  return { state, view, notices, rewrite };
 }
 
 /** The query string for a state (non-default fields only, in table order), without the "?". */

@@ -112,3 +112,105 @@ def test_axis_title_clears_tick_labels_after_cell_changes(page: Page, errors: li
         offset = box["titleTop"] - box["top"]
         assert offset == pytest.approx(fresh[name]["titleTop"] - fresh[name]["top"], abs=1), name
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("search", "notice", "control", "shown", "rewritten"),
+    [
+        ("w_rec=abc", "w_rec=abc was not understood; using 1.", "#w-rec-number", "1", {}),
+        ("w_rec=NaN", "w_rec=NaN was not understood; using 1.", "#w-rec-number", "1", {}),
+        (
+            "w_rec=1e309",
+            "w_rec=1e309 is above the limit; using 1000.",
+            "#w-rec-number",
+            "1000",
+            {"w_rec": ["1000"]},
+        ),
+        (
+            "w_rec=5000",
+            "w_rec=5000 is above the limit; using 1000.",
+            "#w-rec-number",
+            "1000",
+            {"w_rec": ["1000"]},
+        ),
+        (
+            "w_rec=0,1",
+            "w_rec=0,1 was read as 0.1 (a decimal comma).",
+            "#w-rec-number",
+            "0.1",
+            {"w_rec": ["0.1"]},
+        ),
+        (
+            "seq_len=99999",
+            "seq_len=99999 is above the limit; using 2000.",
+            "#ctl-seq_len",
+            "2000",
+            {"seq_len": ["2000"]},
+        ),
+        ("seed=-1", "seed=-1 is below the minimum; using 0.", "#ctl-seed", "0", {}),
+        (
+            "cell=transformer",
+            "cell=transformer was not understood (one of rnn, lstm, gru); using rnn.",
+            "#ctl-cell",
+            "rnn",
+            {},
+        ),
+        (
+            "activation=softmax",
+            "activation=softmax was not understood "
+            "(one of tanh, relu, sigmoid, linear); using linear.",
+            "#ctl-activation",
+            "linear",
+            {},
+        ),
+        (
+            "clip_norm=-1",
+            "clip_norm=-1 must be above 0; clipping is off.",
+            "#ctl-clip_norm",
+            "",
+            {},
+        ),
+        (
+            "bidirectional=maybe",
+            "bidirectional=maybe was not understood (true or false); using false.",
+            "#ctl-bidirectional",
+            None,
+            {},
+        ),
+        # Case-insensitive choices are simply accepted, in lower case, without a word.
+        (
+            "activation=ReLU&cell=LSTM",
+            None,
+            "#ctl-cell",
+            "lstm",
+            {"activation": ["relu"], "cell": ["lstm"]},
+        ),
+    ],
+)
+def test_query_values_not_used_as_given_are_reported(
+    page: Page,
+    errors: list[str],
+    search: str,
+    notice: str | None,
+    control: str,
+    shown: str | None,
+    rewritten: dict[str, list[str]],
+) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"/?{search}")
+    settled(page)
+    box = page.locator("#query-notice")
+    if notice is None:
+        expect(box).to_be_hidden()
+    else:
+        expect(box).to_be_visible()
+        expect(box).to_have_attribute("role", "status")
+        expect(box).to_have_text(notice)
+    if shown is not None:
+        expect(page.locator(control)).to_have_value(shown)
+    else:
+        expect(page.locator(control)).not_to_be_checked()
+    # The address bar now holds the state on show, so that it and the view agree.
+    assert query(page) == rewritten
+    expect(page.locator("#error")).to_be_hidden()
+    assert errors == []
