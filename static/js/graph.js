@@ -213,6 +213,14 @@ export class UnrolledGraph {
     if (this.queue.length === 0 && this.done) this.settle();
   }
 
+  /** The run was refused: stop playing it; nothing of it will come. */
+  abandon() {
+    this.queue = [];
+    this.done = true;
+    this.highlight(null);
+    this.root.dataset.state = "refused";
+  }
+
   settle() {
     this.highlight(null);
     this.root.dataset.state = "done";

@@ -131,6 +131,7 @@ function complete(result) {
   page.run = null;
   page.result = result;
   document.body.dataset.busy = "false";
+  document.body.dataset.stale = "false";
   showError(null);
   if (graph) {
     const T = result.hidden.length;
@@ -165,10 +166,32 @@ function paramGradText(result) {
   return `${norm}, clipped to ${formatNumber(result.clipped_param_grad_norm)}`;
 }
 
+/** The latest request was refused: say so, and never let the views pass for its result. The
+ * last complete result stays on show, dimmed (body[data-stale]), the graph included. */
 function fail(message) {
+  const animate = page.run ? page.run.animate : false;
   page.run = null;
   document.body.dataset.busy = "false";
+  document.body.dataset.stale = "true";
   showError(message);
+  setText("regime", "—");
+  const regime = $("regime");
+  if (regime) regime.dataset.regime = "";
+  setText("growth", "");
+  setText("clip-readout", "–");
+  const previous = page.result;
+  const shown = previous ? " The views show the last result that was computed, dimmed." : "";
+  // The reason is in #error, just below, where a screen reader hears it at once (role=alert).
+  setText("readout-text", `Not computed: the last request was refused, for the reason below.${shown}`);
+  if (!graph) return;
+  if (previous) {
+    graph.begin({ T: previous.hidden.length, loss: previous.params?.loss ?? page.state.loss,
+      bidirectional: Boolean(previous.params?.bidirectional ?? page.state.bidirectional), animate });
+    replay(previous);
+    graph.finish(previous);
+  } else {
+    graph.abandon();
+  }
 }
 
 // ---- the phase diagram ----------------------------------------------------------------------

@@ -214,3 +214,61 @@ def test_query_values_not_used_as_given_are_reported(
     assert query(page) == rewritten
     expect(page.locator("#error")).to_be_hidden()
     assert errors == []
+
+
+def dimmed(page: Page, selector: str) -> bool:
+    return page.locator(selector).evaluate("e => Number(getComputedStyle(e).opacity) < 0.5")
+
+
+def test_a_refused_edit_marks_the_views_stale(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?hidden_size=512&w_rec=0.5")
+    settled(page)
+    expect(page.locator("#regime")).to_have_text("vanishing")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    # H = 512 over T = 2000 is more work than the server takes: it refuses the request.
+    page.locator("#ctl-seq_len").fill("2000")
+    page.locator("#ctl-seq_len").press("Enter")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text("exceeds the limit")
+    expect(page.locator("#regime")).to_have_text("—")
+    expect(page.locator("#growth")).to_have_text("")
+    readout = page.locator("#readout-text")
+    expect(readout).to_contain_text(
+        "Not computed: the last request was refused, for the reason below."
+    )
+    expect(readout).to_contain_text("The views show the last result that was computed, dimmed.")
+    expect(readout).not_to_contain_text("vanishes")
+    # The graph shows the last computed result (T = 20), as the charts do, not a blank strip.
+    expect(page.locator("#unrolled")).to_have_attribute("data-state", "done")
+    expect(page.locator("#unrolled [data-t]")).to_have_count(20)
+    expect(page.locator("body")).to_have_attribute("data-stale", "true")
+    for panel in ('[data-panel="unrolled"]', '[data-panel="grad"]', '[data-panel="hidden"]'):
+        assert dimmed(page, panel), panel
+    shot(page, "qa-stale-after-error")
+    # A request the server takes clears the mark.
+    page.locator("#ctl-seq_len").fill("30")
+    page.locator("#ctl-seq_len").press("Enter")
+    expect(page.locator("body")).to_have_attribute("data-stale", "false")
+    expect(page.locator("#regime")).to_have_text("vanishing")
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#unrolled [data-t]")).to_have_count(30)
+    assert not dimmed(page, '[data-panel="grad"]')
+    assert [e for e in errors if "status of 422" not in e] == []
+
+
+def test_a_refused_first_request_never_says_computing(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?seq_len=2000&hidden_size=512")
+    expect(page.locator("#error")).to_be_visible()
+    readout = page.locator("#readout-text")
+    expect(readout).to_contain_text(
+        "Not computed: the last request was refused, for the reason below."
+    )
+    expect(readout).not_to_contain_text("Computing")
+    expect(page.locator("#regime")).to_have_text("—")
+    expect(page.locator("#unrolled")).to_have_attribute("data-state", "refused")
+    expect(page.locator("body")).to_have_attribute("data-stale", "true")
+    expect(page.locator("body")).to_have_attribute("data-busy", "false")
+    shot(page, "qa-refused-first")
+    assert [e for e in errors if "status of 422" not in e] == []
