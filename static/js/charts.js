@@ -205,7 +205,10 @@ export class Charts {
     }];
     const zero = zeroMarkers(result.grad_log10, t);
     if (zero) traces.push(zero);
-    const bound = boundLog10(result);
+    // With two chains grad_log10 is the gradient w.r.t. the concatenated [hₜ; h′ₜ]; the bound
+    // covers only the forward chain's product of Jacobians, so it would not bound this curve.
+    const twoChains = Boolean(state.bidirectional);
+    const bound = twoChains ? null : boundLog10(result);
     if (bound) {
       traces.push({
         x: t, y: bound, name: "bound (‖W2‖·max|f′|)^(T−t)", mode: "lines",
@@ -227,10 +230,16 @@ export class Charts {
     });
     const title = ["How much gradient reaches each step", "How much gradient<br>reaches each step"];
     const extra = { uirevision: `${t.length}|${state.cell}` };
+    extra.annotations = [];
+    if (twoChains) {
+      extra.annotations.push({ x: 1, y: 1, xref: "paper", yref: "paper", xanchor: "right", yanchor: "bottom",
+        showarrow: false, align: "right", font: { size: 11, color: COLOURS.black },
+        text: "no bound line: it covers the forward chain only" });
+    }
     if (zero) {
-      extra.annotations = [{ x: 0, y: 1, xref: "paper", yref: "paper", xanchor: "left", yanchor: "top",
+      extra.annotations.push({ x: 0, y: 1, xref: "paper", yref: "paper", xanchor: "left", yanchor: "top",
         showarrow: false, align: "left", font: { size: 11, color: COLOURS.black },
-        text: `▼ exactly zero at ${zero.x.length} of ${t.length} steps<br>(log₁₀ 0 = −∞, drawn at the bottom)` }];
+        text: `▼ exactly zero at ${zero.x.length} of ${t.length} steps<br>(log₁₀ 0 = −∞, drawn at the bottom)` });
     }
     draw(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", extra, this.grad), "grad-log10");
   }
