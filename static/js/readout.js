@@ -8,14 +8,17 @@ function zeroReason(state) {
   return "";
 }
 
-/** The headline: how much of x₁ reaches the output(s). */
+/** The headline: how much of the first nonzero input (x₁ unless the sequence starts with
+ * zeros, as "The dogs ... were barking" does) reaches the output(s). */
 export function influenceSentence(result, state) {
   const T = result.grad_log10.length;
   let target = state.loss === "all" ? `the loss over ŷ${subscript(1)} … ŷ${subscript(T)}` : `ŷ${subscript(T)}`;
   if (state.bidirectional && state.loss === "last") target = `the loss (h${subscript(T)} forward, h′${subscript(1)} backward)`;
-  const log10 = result.input_grad_log10[0];
+  const first = (result.inputs ?? []).findIndex((row) => row.some((v) => v !== 0));
+  const k = first < 0 ? 0 : first; // all zero: speak of x₁, whose factor still holds
+  const log10 = result.input_grad_log10[k];
   const factor = log10 === null ? `exactly zero${zeroReason(state)}` : formatPow10(log10);
-  return `x${subscript(1)} reaches ${target} multiplied by ${factor}.`;
+  return `x${subscript(k + 1)} reaches ${target} multiplied by ${factor}.`;
 }
 
 /** The mechanism: the factor per step back, and the gradient at both ends of the chain. */

@@ -4,6 +4,7 @@ reported query values, the bidirectional bound, the readout's first input, embed
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -298,4 +299,42 @@ def test_bidirectional_hides_the_forward_chains_bound(page: Page, errors: list[s
         "left out when bidirectional"
     )
     shot(page, "qa-bidirectional")
+    assert errors == []
+
+
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def pow10_text(log10: float) -> str:
+    """10^log10 as the page writes it (static/js/format.js formatPow10)."""
+    if -4.5 < log10 < 4.5:
+        return f"{float(f'{10**log10:.2g}'):g}"
+    exponent = math.floor(log10)
+    mantissa = 10 ** (log10 - exponent)
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = 1.0, exponent + 1
+    return f"{mantissa:.1f} × 10{str(exponent).translate(SUP)}"
+
+
+def test_headline_speaks_of_the_first_nonzero_input(page: Page, errors: list[str]) -> None:
+    presets = {p["id"]: p for p in page.request.get("/api/v1/presets").json()}
+    params = presets["dogs-were-barking"]["params"]
+    assert params["inputs"][0] == 0 and params["inputs"][1] != 0
+    result = page.request.post("/api/v1/simulate", data=params).json()
+    T = len(result["grad_log10"])
+    # tanh, W2 = 0.5: x2's factor is far from x1's, so the test tells them apart.
+    x2 = result["input_grad_log10"][1]
+    assert abs(x2 - (result["input_grad_log10"][0] or 0)) > 0.1
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/")
+    settled(page)
+    page.locator("#ctl-preset").select_option("dogs-were-barking")
+    settled(page)
+    expected = f"x₂ reaches ŷ{str(T).translate(SUB)} multiplied by {pow10_text(x2)}."
+    expect(page.locator("#readout-text")).to_contain_text(expected)
+    # An impulse at t = 1 still speaks of x1.
+    page.goto("/?w_rec=0.1&seq_len=5")
+    settled(page)
+    expect(page.locator("#readout-text")).to_contain_text("x₁ reaches ŷ₅ multiplied by 0.0001.")
     assert errors == []
