@@ -7,7 +7,7 @@ import { downloadCsv, downloadJson } from "./downloads.js";
 import { formatNumber, formatPow10 } from "./format.js";
 import { RolledNeuron, UnrolledGraph } from "./graph.js";
 import { clippingSentence, growthBadge, growthSentence, influenceSentence } from "./readout.js";
-import { applyLimits, fromParams, parseQuery, sweepKey, toQuery, toRequest } from "./state.js";
+import { applyLimits, fromParams, parseQuery, sweepKey, toQuery, toRequest, withImpliedSeqLen } from "./state.js";
 import { initEmbed, initSharing } from "./share.js";
 
 const SWEEP = { min: 0, max: 3, steps: 61, minSteps: 7 };
@@ -242,7 +242,7 @@ function onEdit(name, value, { discrete, invalid }) {
     showError(invalid);
     return;
   }
-  page.state = { ...page.state, [name]: value };
+  page.state = withImpliedSeqLen({ ...page.state, [name]: value });
   showNotices([]); // the notice was about the link; the view is now the user's own
   syncControls(form, page.state);
   updateAvailability(form, page.state);

@@ -180,9 +180,11 @@ export function parseQuery(search) {
     if (note) notices.push(note);
     rewrite ||= Boolean(note || changed);
   }
+  const implied = withImpliedSeqLen(state);
+  rewrite ||= implied.seq_len !== state.seq_len && query.has("seq_len");
   const view = {};
   for (const name of VIEW_FIELDS) if (query.has(name)) view[name] = query.get(name);
-  return { state, view, notices, rewrite };
+  return { state: implied, view, notices, rewrite };
 }
 
 /** The query string for a state (non-default fields only, in table order), without the "?". */
@@ -210,6 +212,11 @@ export function toRequest(state) {
   return body;
 }
 
+/** Explicit inputs set T: seq_len follows their count, so the T field and the URL agree. */
+export function withImpliedSeqLen(state) {
+  return state.inputs ? { ...state, seq_len: state.inputs.length } : state;
+}
+
 /** A key for everything but w_rec: the phase diagram only needs recomputing when it changes. */
 export function sweepKey(state) {
   const { w_rec: _ignored, ...rest } = toRequest(state);
@@ -222,5 +229,5 @@ export function fromParams(params) {
   for (const f of FIELDS) {
     state[f.name] = params[f.name] !== undefined ? coerce(f, params[f.name]) : (f.apiDefault ?? f.default);
   }
-  return state;
+  return withImpliedSeqLen(state);
 }

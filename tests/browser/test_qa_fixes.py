@@ -338,3 +338,22 @@ def test_headline_speaks_of_the_first_nonzero_input(page: Page, errors: list[str
     settled(page)
     expect(page.locator("#readout-text")).to_contain_text("x₁ reaches ŷ₅ multiplied by 0.0001.")
     assert errors == []
+
+
+def test_explicit_inputs_set_the_steps_field_and_the_url(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?seq_len=30")
+    settled(page)
+    page.locator("#ctl-inputs").fill("1, 0, 0, 0, 0")
+    page.locator("#ctl-inputs").press("Enter")
+    settled(page)
+    expect(page.locator("#unrolled [data-t]")).to_have_count(5)
+    expect(page.locator("#ctl-seq_len")).to_have_value("5")
+    expect(page.locator("#ctl-seq_len")).to_be_disabled()
+    assert query(page) == {"seq_len": ["5"], "inputs": ["1,0,0,0,0"]}
+    # A link whose seq_len disagrees with its inputs is read as the inputs say.
+    page.goto("/?seq_len=30&inputs=1,0,0")
+    settled(page)
+    expect(page.locator("#ctl-seq_len")).to_have_value("3")
+    assert query(page) == {"seq_len": ["3"], "inputs": ["1,0,0"]}
+    assert errors == []
