@@ -7,7 +7,7 @@ import { downloadCsv, downloadJson } from "./downloads.js";
 import { formatNumber, formatPow10 } from "./format.js";
 import { RolledNeuron, UnrolledGraph } from "./graph.js";
 import { clippingSentence, growthBadge, growthSentence, influenceSentence } from "./readout.js";
-import { applyLimits, fromParams, parseQuery, sweepKey, toQuery, toRequest, withImpliedSeqLen } from "./state.js";
+import { applyLimits, fromParams, parseQuery, sweepKey, toQuery, toRequest, viewNotices, withImpliedSeqLen } from "./state.js";
 import { initEmbed, initSharing } from "./share.js";
 
 const SWEEP = { min: 0, max: 3, steps: 61, minSteps: 7 };
@@ -322,6 +322,7 @@ if (window.matchMedia("(max-width: 860px)").matches) {
   for (const group of document.querySelectorAll("details.group")) group.open = false;
 }
 syncControls(form, page.state);
+if (config.mode === "embed") page.notices.push(...viewNotices(page.view));
 showNotices(page.notices);
 // The address bar says what the page shows: values it could not use as given are replaced.
 if (page.rewrite) writeUrl(false);

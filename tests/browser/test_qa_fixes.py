@@ -357,3 +357,27 @@ def test_explicit_inputs_set_the_steps_field_and_the_url(page: Page, errors: lis
     expect(page.locator("#ctl-seq_len")).to_have_value("3")
     assert query(page) == {"seq_len": ["3"], "inputs": ["1,0,0"]}
     assert errors == []
+
+
+def test_embed_names_the_accepted_panels_and_controls(page: Page, errors: list[str]) -> None:
+    page.goto("/embed?panels=bogus&controls=nonsense")
+    note = page.locator("#query-notice")
+    expect(note).to_be_visible()
+    expect(note).to_have_attribute("role", "status")
+    expect(note).to_contain_text(
+        "panels=bogus: not known; panels are rolled, unrolled, readout, grad, hidden, gates, sweep."
+    )
+    expect(note).to_contain_text("controls=nonsense: not known; controls are preset, cell,")
+    expect(note).to_contain_text("bidirectional, seed.")
+    expect(page.locator("#regime")).not_to_have_text("…")
+    shot(page, "qa-embed-bogus")
+    # Known names (and one unknown among them) are shown; only the unknown one is named.
+    page.goto("/embed?panels=grad,bogus&controls=w_rec")
+    expect(note).to_have_text(
+        "panels=bogus: not known; panels are rolled, unrolled, readout, grad, hidden, gates, sweep."
+    )
+    expect(page.locator("#grad-chart")).to_be_visible()
+    page.goto("/embed?panels=grad&controls=w_rec")
+    expect(page.locator("#regime")).not_to_have_text("…")
+    expect(note).to_be_hidden()
+    assert errors == []
