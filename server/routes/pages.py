@@ -72,6 +72,8 @@ def _context(request: Request, mode: str, controls: list[str], panels: list[str]
     settings = request.app.state.settings
     config = {
         "mode": mode,
+        # The names /embed accepts, so the page can name them when a link has unknown ones.
+        "view_names": {"controls": list(CONTROLS), "panels": list(PANELS)},
         "urls": {
             "page": str(request.url_for("page_index")),
             "embed": str(request.url_for("page_embed")),

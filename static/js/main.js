@@ -322,7 +322,7 @@ if (window.matchMedia("(max-width: 860px)").matches) {
   for (const group of document.querySelectorAll("details.group")) group.open = false;
 }
 syncControls(form, page.state);
-if (config.mode === "embed") page.notices.push(...viewNotices(page.view));
+if (config.mode === "embed") page.notices.push(...viewNotices(page.view, config.view_names));
 showNotices(page.notices);
 // The address bar says what the page shows: values it could not use as given are replaced.
 if (page.rewrite) writeUrl(false);

@@ -26,22 +26,18 @@ export const FIELDS = [
 
 // Page-only options (never sent to the API): what an embed shows.
 export const VIEW_FIELDS = ["controls", "panels"];
-// The names an embed accepts in them (server/routes/pages.py keeps the same lists, and drops
-// unknown names): an embed says which names it did not know.
-export const VIEW_NAMES = {
-  controls: ["preset", "cell", "activation", "w_rec", "w_in", "bias", "seq_len", "hidden_size",
-    "recurrent_init", "input_pattern", "inputs", "loss", "clip_norm", "forget_bias", "bidirectional", "seed"],
-  panels: ["rolled", "unrolled", "readout", "grad", "hidden", "gates", "sweep"],
-};
 
-/** A note for each of an embed's `controls=` and `panels=` that names something unknown. */
-export function viewNotices(view) {
+/**
+ * A note for each of an embed's `controls=` and `panels=` that names something unknown;
+ * `accepted` holds the server's names ({controls: [...], panels: [...]}, from the page config).
+ */
+export function viewNotices(view, accepted) {
   const notices = [];
-  for (const [option, accepted] of Object.entries(VIEW_NAMES)) {
+  for (const [option, names] of Object.entries(accepted)) {
     if (view[option] === undefined) continue;
-    const unknown = view[option].split(",").map((name) => name.trim()).filter((name) => name && !accepted.includes(name));
+    const unknown = view[option].split(",").map((name) => name.trim()).filter((name) => name && !names.includes(name));
     if (unknown.length) {
-      notices.push(`${option}=${shown(unknown.join(","))}: not known; ${option} are ${accepted.join(", ")}.`);
+      notices.push(`${option}=${shown(unknown.join(","))}: not known; ${option} are ${names.join(", ")}.`);
     }
   }
   return notices;
