@@ -36,7 +36,9 @@ def _limit_schema(name: str, schema: dict[str, Any], settings: Settings) -> None
                 variant["maxItems"] = settings.max_sweep_steps
                 variant["items"].update(_bounds(settings)["w_rec"])
     if name == "inputs":
-        for variant in schema.get("anyOf", [schema]):
+        # The body's two forms sit in a oneOf (a discriminated union) inside the Optional's anyOf.
+        forms = [form for v in schema.get("anyOf", [schema]) for form in v.get("oneOf", [v])]
+        for variant in forms:
             if variant.get("type") == "array":
                 variant["maxItems"] = settings.max_seq_len
                 inner = variant["items"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+)
 
 from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
 from server import examples
@@ -30,6 +38,20 @@ Int = Annotated[int, BeforeValidator(_not_bool)]
 Numbers = Annotated[list[Float], Field(min_length=1, fail_fast=True)]
 Row = Annotated[tuple[Float, ...], Field(min_length=1, fail_fast=True, strict=False)]
 Rows = Annotated[list[Row], Field(min_length=1, fail_fast=True)]
+
+
+def _inputs_shape(value: Any) -> str:
+    """Which form a body's `inputs` takes: rows ([T][input_size]) when its first entry is a list."""
+    first = value[0] if isinstance(value, list) and value else None
+    return "rows" if isinstance(first, list | tuple) else "numbers"
+
+
+# Validated as the one form its first entry picks: an error then names that form ("numbers",
+# "rows") and the position, not every union branch's type signature.
+Inputs = Annotated[
+    Annotated[Numbers, Tag("numbers")] | Annotated[Rows, Tag("rows")],
+    Discriminator(_inputs_shape),
+]
 # Constraints go inside the Optional: on the union itself pydantic documents them wrongly.
 PositiveFloat = Annotated[Float, Field(gt=0)]
 
@@ -87,7 +109,7 @@ class SimulateRequest(SimulationFields):
         strict=True, json_schema_extra={"examples": [examples.SIMULATE_REQUEST]}
     )
 
-    inputs: Numbers | Rows | None = Field(
+    inputs: Inputs | None = Field(
         None,
         description="Explicit inputs, [T] numbers or [T][input_size]; overrides input_pattern.",
     )
@@ -102,9 +124,8 @@ class SimulateQuery(SimulationFields):
 
     inputs: str | None = Field(
         None,
-        # The pattern documents the format; the validator below checks it with a message a
-        # person can act on (pydantic's own would quote the regular expression).
-        json_schema_extra={"pattern": INPUTS_QUERY_PATTERN},
+        # Checked by the validator below, whose message a person can act on (pydantic's own
+        # would quote the regular expression); server.openapi documents the pattern.
         description="Explicit inputs as comma-separated numbers, one per step (input_size 1).",
         examples=["1,0,0,0,0"],
     )

@@ -179,3 +179,23 @@ def test_server_serves_normally_afterwards(client: httpx.Client, live_server) ->
     )
     assert response.status_code == 200
     assert response.json()["grad_log10"][0] == pytest.approx(-4, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "loc"),
+    [
+        ([1, "a"], ["body", "inputs", "numbers", 1]),
+        ([1, [2]], ["body", "inputs", "numbers", 1]),
+        ([[1], [2, "x"]], ["body", "inputs", "rows", 1, 1]),
+    ],
+)
+def test_a_bad_input_entry_gets_one_error_at_its_place(
+    client: httpx.Client, inputs: list, loc: list
+) -> None:
+    # The form the first entry picks is the one checked: no error per union branch, and no
+    # pydantic type signature in the location.
+    response = client.post("/api/v1/simulate", json={"inputs": inputs})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == loc
+    assert error["msg"] == "Input should be a valid number"

@@ -79,7 +79,8 @@ def test_the_document_states_this_servers_limits(start_server) -> None:
     assert request["seq_len"]["maximum"] == 50
     assert request["hidden_size"]["maximum"] == 8
     assert (request["w_rec"]["minimum"], request["w_rec"]["maximum"]) == (-5.0, 5.0)
-    array_variants = [v for v in request["inputs"]["anyOf"] if v.get("type") == "array"]
+    forms = [form for v in request["inputs"]["anyOf"] for form in v.get("oneOf", [v])]
+    array_variants = [v for v in forms if v.get("type") == "array"]
     assert [v["maxItems"] for v in array_variants] == [50, 50]
     sweep = doc["components"]["schemas"]["SweepRequest"]["properties"]
     assert sweep["steps"]["maximum"] == 9
