@@ -82,6 +82,22 @@ function config(filename) {
   };
 }
 
+// Up to this many steps every step gets its tick; beyond, Plotly's spacing is whole steps anyway.
+const EVERY_STEP = 10;
+
+/** Axis settings for `count` whole steps numbered from `first`: Plotly's own spacing puts ticks
+ * at 0.5 or 0.2 over a short range, and steps (and units) come only whole. */
+function stepAxis(count, first = 1) {
+  if (count > EVERY_STEP) return { tickmode: "auto", nticks: 12 };
+  return { tickmode: "linear", tick0: first, dtick: 1, range: [first - 0.5, first + count - 0.5] };
+}
+
+/** Merge whole-step tick settings into a figure's axis (`xaxis` or `yaxis`). */
+function withSteps(figureLayout, axis, count, first = 1) {
+  figureLayout[axis] = { ...figureLayout[axis], ...stepAxis(count, first) };
+  return figureLayout;
+}
+
 const signedLog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
 const steps = (count) => Array.from({ length: count }, (_, i) => i + 1);
 
@@ -241,7 +257,8 @@ export class Charts {
         showarrow: false, align: "left", font: { size: 11, color: COLOURS.black },
         text: `▼ exactly zero at ${zero.x.length} of ${t.length} steps<br>(log₁₀ 0 = −∞, drawn at the bottom)` });
     }
-    draw(this.grad, traces, layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", extra, this.grad), "grad-log10");
+    const figure = layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", extra, this.grad);
+    draw(this.grad, traces, withSteps(figure, "xaxis", t.length), "grad-log10");
   }
 
   drawHidden(result, state) {
@@ -279,7 +296,7 @@ export class Charts {
       extra.annotations = [{ x: 1, y: 1, xref: "paper", yref: "paper", xanchor: "right", showarrow: false,
         text: `beyond float range from t = ${overflow + 1}`, font: { size: 11, color: COLOURS.vermillion } }];
     }
-    draw(this.hidden, traces, layout("Hidden state", "step t", label, extra, this.hidden), "hidden");
+    draw(this.hidden, traces, withSteps(layout("Hidden state", "step t", label, extra, this.hidden), "xaxis", T), "hidden");
   }
 
   drawGates(result, state) {
@@ -304,7 +321,8 @@ export class Charts {
         text: same.map((pair) => pair.join(" = ")).join(", ") }];
     }
     const title = state.cell === "lstm" ? "LSTM gates" : "GRU gates";
-    draw(this.gates, traces, layout(title, "step t", "gate value (mean over units)", extra, this.gates), "gates");
+    const figure = layout(title, "step t", "gate value (mean over units)", extra, this.gates);
+    draw(this.gates, traces, withSteps(figure, "xaxis", t.length), "gates");
   }
 
   /** The phase diagram: rows are steps back from T, columns the W2 values of the sweep. */
@@ -334,8 +352,8 @@ export class Charts {
     };
     const extra = { shapes: this.markers(wRec), annotations: this.labels(wRec), uirevision: `${T}|${values.length}` };
     const xTitle = narrow ? "feedback weight W2<br>colour: log₁₀ ‖∂L/∂h‖ (bar below)" : "feedback weight W2";
-    draw(this.sweep, [trace], layout("Phase diagram", xTitle, "steps back from T", extra, this.sweep),
-      "phase-diagram", { bottom: narrow ? 124 : 52 });
+    const figure = withSteps(layout("Phase diagram", xTitle, "steps back from T", extra, this.sweep), "yaxis", T, 0);
+    draw(this.sweep, [trace], figure, "phase-diagram", { bottom: narrow ? 124 : 52 });
     this.sweepShown = true;
   }
 

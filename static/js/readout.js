@@ -24,6 +24,8 @@ export function influenceSentence(result, state) {
 /** The mechanism: the factor per step back, and the gradient at both ends of the chain. */
 export function growthSentence(result) {
   const T = result.grad_log10.length;
+  // One step: the loss sits on h₁ itself, so no factor per step back applies.
+  if (T === 1) return "With one step there is no step back to multiply: the gradient reaches x₁ directly.";
   const growth = result.growth_per_step;
   const ends = T > 1
     ? ` The gradient is ${formatGradient(result.grad_log10[0])} at h${subscript(1)} and ${formatGradient(result.grad_log10[T - 1])} at h${subscript(T)}.`
@@ -42,5 +44,6 @@ export function clippingSentence(result) {
 
 /** "× 0.1 per step back", shown beside the regime. */
 export function growthBadge(result) {
+  if (result.grad_log10.length === 1) return "no step back (T = 1)";
   return `× ${formatNumber(result.growth_per_step)} per step back`;
 }

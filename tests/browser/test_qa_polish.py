@@ -1,0 +1,99 @@
+"""Cosmetic fixes from a QA pass in Chromium: whole-step ticks and the readout at T = 1, named
+heatmap rows, the embed's gates chart and controls, slider history in bursts, blank sweep cells."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.browser
+
+# Screenshots for a person to look at, only when asked for: QA_SHOTS=/some/dir pytest ...
+SHOTS = os.environ.get("QA_SHOTS")
+
+# Plotly writes negative ticks with a true minus sign.
+WHOLE = re.compile(r"^[−-]?\d+$")
+
+
+def settled(page: Page) -> None:
+    """Wait until the last result is drawn: the graph played out and no request in flight."""
+    expect(page.locator("#unrolled")).to_have_attribute("data-state", "done")
+    expect(page.locator("body")).to_have_attribute("data-busy", "false")
+
+
+def sweep_drawn(page: Page) -> None:
+    page.wait_for_function(
+        """() => {
+            const chart = document.getElementById("sweep-chart");
+            return chart.data && chart.querySelector(".ytick");
+        }"""
+    )
+
+
+def ticks(chart: Locator, axis: str) -> list[str]:
+    """An axis's tick labels as drawn, in axis order."""
+    return chart.evaluate(
+        "(chart, axis) => [...chart.querySelectorAll(`.${axis}tick text`)]"
+        ".map((t) => t.textContent)",
+        axis,
+    )
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("seq_len", [1, 2, 3, 7])
+def test_step_axes_tick_whole_steps(page: Page, errors: list[str], seq_len: int) -> None:
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"/?seq_len={seq_len}")
+    settled(page)
+    sweep_drawn(page)
+    steps = [str(t) for t in range(1, seq_len + 1)]
+    for chart in ("#grad-chart", "#hidden-chart"):
+        assert ticks(page.locator(chart), "x") == steps, chart
+    # The phase diagram's rows: 0 … T − 1 steps back.
+    assert ticks(page.locator("#sweep-chart"), "y") == [str(k) for k in range(seq_len)]
+    shot(page, f"polish-T-{seq_len}")
+    assert errors == []
+
+
+def test_long_step_axes_tick_whole_steps(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?seq_len=13")
+    settled(page)
+    sweep_drawn(page)
+    for chart, axis in (("#grad-chart", "x"), ("#hidden-chart", "x"), ("#sweep-chart", "y")):
+        labels = ticks(page.locator(chart), axis)
+        assert labels and all(WHOLE.match(label) for label in labels), (chart, axis, labels)
+    assert errors == []
+
+
+def test_readout_at_one_step_says_there_is_no_step_back(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?seq_len=1")
+    settled(page)
+    text = page.locator("#readout-text").inner_text()
+    assert "Each step back" not in text
+    assert "no step back to multiply" in text
+    assert "reaches x₁ directly" in text
+    expect(page.locator("#growth")).to_have_text("no step back (T = 1)")
+    # Two steps: one step back, which the sentence speaks of as before.
+    page.goto("/?seq_len=2&w_rec=0.5")
+    settled(page)
+    expect(page.locator("#readout-text")).to_contain_text(
+        "Each step back multiplies the gradient by about 0.5"
+    )
+    expect(page.locator("#growth")).to_have_text("× 0.5 per step back")
+    assert errors == []
