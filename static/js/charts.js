@@ -98,6 +98,34 @@ function withSteps(figureLayout, axis, count, first = 1) {
   return figureLayout;
 }
 
+/** The smallest of 1, 2, 5, 10, 20, 50, … at least `least`. */
+function niceStep(least) {
+  for (let step = 1; ; step *= 10) {
+    for (const nice of [1, 2, 5]) if (nice * step >= least) return nice * step;
+  }
+}
+
+/** The heatmap's unit axis: rows 1 … H, or with two chains H forward rows then H backward
+ * rows, each labelled by its unit and an arrow for its direction. */
+function unitAxis(rows, bidirectional) {
+  const chains = bidirectional ? 2 : 1;
+  const units = rows / chains;
+  const step = niceStep(units / (bidirectional ? 4 : 8));
+  // With two chains a tick just below H would crowd the backward chain's "1 ←" above it.
+  const crowded = (k) => bidirectional && step > 1 && k > 1 && units - k < step / 2;
+  const shown = steps(units).filter((k) => (k === 1 || k % step === 0) && !crowded(k));
+  const tickvals = [];
+  const ticktext = [];
+  for (let chain = 0; chain < chains; chain += 1) {
+    const arrow = bidirectional ? (chain === 0 ? " →" : " ←") : "";
+    for (const k of shown) {
+      tickvals.push(chain * units + k);
+      ticktext.push(`${k}${arrow}`);
+    }
+  }
+  return { tickmode: "array", tickvals, ticktext, range: [0.5, rows + 0.5] };
+}
+
 const signedLog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
 const steps = (count) => Array.from({ length: count }, (_, i) => i + 1);
 
@@ -285,11 +313,19 @@ export class Charts {
       extra = { ...extra, yaxis: { title: { text: huge ? label : "hₜ" }, gridcolor: "#e6e9ee" } };
     } else {
       const z = Array.from({ length: units }, (_, unit) => rows.map((row) => row[unit]));
+      const twoChains = Boolean(state.bidirectional);
+      // Rows past H belong to the backward chain; the hover says so rather than a bare row number.
+      const row = twoChains ? `row %{y} (1–${units / 2} forward, then backward)` : "unit %{y}";
       traces = [{ type: "heatmap", x: t, y: steps(units), z, zmid: 0, colorscale: DIVERGING,
         colorbar: { title: { text: huge ? "signed log" : "h" }, thickness: 12 },
-        hovertemplate: `t = %{x}, unit %{y}<br>${label} = %{z:.4g}<extra></extra>` }];
-      const axis = state.bidirectional ? "unit (forward, then backward)" : "unit";
-      extra = { ...extra, yaxis: { title: { text: axis } } };
+        hovertemplate: `t = %{x}, ${row}<br>${label} = %{z:.4g}<extra></extra>` }];
+      const axis = twoChains ? "unit (→ forward, ← backward)" : "unit";
+      extra = { ...extra, yaxis: { title: { text: axis }, ...unitAxis(units, twoChains) } };
+      if (twoChains) {
+        // A line between the chains, so the arrows read as two blocks of rows.
+        extra.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: units / 2 + 0.5,
+          y1: units / 2 + 0.5, line: { color: COLOURS.black, width: 1.5 } }];
+      }
     }
     const overflow = result.hidden.findIndex((row) => row.includes(null));
     if (overflow >= 0) {

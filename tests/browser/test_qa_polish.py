@@ -97,3 +97,45 @@ def test_readout_at_one_step_says_there_is_no_step_back(page: Page, errors: list
     )
     expect(page.locator("#growth")).to_have_text("× 0.5 per step back")
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("search", "rows"),
+    [
+        ("bidirectional=true", ["1 →", "1 ←"]),
+        ("bidirectional=true&hidden_size=2", ["1 →", "2 →", "1 ←", "2 ←"]),
+        ("bidirectional=true&hidden_size=3", ["1 →", "2 →", "3 →", "1 ←", "2 ←", "3 ←"]),
+        ("hidden_size=2", ["1", "2"]),
+    ],
+)
+def test_hidden_heatmap_names_its_rows(
+    page: Page, errors: list[str], search: str, rows: list[str]
+) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"/?{search}")
+    settled(page)
+    hidden = page.locator("#hidden-chart")
+    assert ticks(hidden, "y") == rows
+    if "bidirectional" in search:
+        expect(hidden.locator(".ytitle")).to_have_text("unit (→ forward, ← backward)")
+    shot(page, f"polish-hidden-{search.replace('&', '-').replace('=', '-')}")
+    assert errors == []
+
+
+def test_bidirectional_wide_heatmap_ticks_stay_few(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?bidirectional=true&hidden_size=64&seq_len=5")
+    settled(page)
+    labels = ticks(page.locator("#hidden-chart"), "y")
+    assert 4 <= len(labels) <= 16, labels
+    assert labels[0] == "1 →" and "1 ←" in labels, labels
+    assert all(re.match(r"^\d+ [→←]$", label) for label in labels), labels
+    assert errors == []
+
+
+# Boxes, in page pixels, of a chart's title and its y-axis title.
+TITLES = """chart => {
+    const box = (selector) => { const r = chart.querySelector(selector).getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+    return { title: box(".gtitle"), ytitle: box(".ytitle") };
+}"""
