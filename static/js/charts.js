@@ -357,7 +357,7 @@ export class Charts {
         text: same.map((pair) => pair.join(" = ")).join(", ") }];
     }
     const title = state.cell === "lstm" ? "LSTM gates" : "GRU gates";
-    const figure = layout(title, "step t", "gate value (mean over units)", extra, this.gates);
+    const figure = layout(title, "step t", "mean gate value", extra, this.gates);
     draw(this.gates, traces, withSteps(figure, "xaxis", t.length), "gates");
   }
 

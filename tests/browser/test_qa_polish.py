@@ -139,3 +139,29 @@ TITLES = """chart => {
         return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
     return { title: box(".gtitle"), ytitle: box(".ytitle") };
 }"""
+
+
+# Boxes, in page pixels, of a chart's title and its y-axis title.
+TITLES = """chart => {
+    const box = (selector) => { const r = chart.querySelector(selector).getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+    return { title: box(".gtitle"), ytitle: box(".ytitle") };
+}"""
+
+
+def test_embed_gates_chart_and_controls_fit(page: Page, errors: list[str]) -> None:
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/embed?cell=lstm&panels=gates,grad&controls=w_rec,cell")
+    expect(page.locator("body")).to_have_attribute("data-busy", "false")
+    page.wait_for_function("() => document.querySelector('#gates-chart .ytitle')")
+    for chart in ("#gates-chart", "#grad-chart"):
+        boxes = page.locator(chart).evaluate(TITLES)
+        assert boxes["ytitle"]["top"] >= boxes["title"]["bottom"], (chart, boxes)
+    # The Cell dropdown is as tall as the number field beside the slider, not the whole row.
+    select = page.locator("#ctl-cell").bounding_box()
+    number = page.locator("#w-rec-number").bounding_box()
+    assert select and number
+    assert select["height"] == pytest.approx(number["height"], abs=2)
+    shot(page, "polish-embed-lstm")
+    assert errors == []
