@@ -11,6 +11,9 @@ import { applyLimits, fromParams, parseQuery, sweepKey, toQuery, toRequest, view
 import { initEmbed, initSharing } from "./share.js";
 
 const SWEEP = { min: 0, max: 3, steps: 61, minSteps: 7 };
+// Edits of one field closer together than this share a history entry: a run of arrow-key presses
+// on the slider is one step for Back, not one per press.
+const BURST_MS = 1000;
 const $ = (id) => document.getElementById(id);
 
 const config = JSON.parse($("page-config").textContent);
@@ -27,6 +30,7 @@ const page = {
   sweepAbort: null,
   sweepTimer: null,
   dragging: false, // a slider gesture is under way: its moves share one history entry
+  lastEdit: null, // {name, at}: the field last edited and when, to coalesce bursts in history
 };
 
 const graph = $("unrolled") ? new UnrolledGraph($("unrolled"), $("unrolled-legend"), { reducedMotion }) : null;
@@ -247,9 +251,13 @@ function onEdit(name, value, { discrete, invalid }) {
   syncControls(form, page.state);
   updateAvailability(form, page.state);
   clearPreset();
-  // One history entry per gesture: a drag's first move pushes, later moves and the release replace.
-  writeUrl(!page.dragging);
+  // One history entry per gesture: a drag's first move pushes, later moves and the release replace;
+  // so do further edits of the same field within BURST_MS of the one before.
+  const now = performance.now();
+  const burst = page.lastEdit !== null && page.lastEdit.name === name && now - page.lastEdit.at < BURST_MS;
+  writeUrl(!(page.dragging || burst));
   page.dragging = !discrete;
+  page.lastEdit = { name, at: now };
   const params = JSON.stringify(toRequest(page.state));
   if (discrete && params === page.lastParams) {
     if (page.run) return; // the drag's own request is still on its way
@@ -270,6 +278,7 @@ window.addEventListener("popstate", () => {
   showNotices(page.notices);
   if (page.rewrite) writeUrl(false);
   page.dragging = false;
+  page.lastEdit = null;
   syncControls(form, page.state);
   page.lastParams = JSON.stringify(toRequest(page.state));
   run({ animate: false });
@@ -310,6 +319,7 @@ async function loadPresets() {
     syncControls(form, page.state);
     setText("preset-caption", preset.caption);
     writeUrl(true);
+    page.lastEdit = null;
     page.lastParams = JSON.stringify(toRequest(page.state));
     run({ animate: true });
   });

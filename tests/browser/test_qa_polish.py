@@ -165,3 +165,52 @@ def test_embed_gates_chart_and_controls_fit(page: Page, errors: list[str]) -> No
     assert select["height"] == pytest.approx(number["height"], abs=2)
     shot(page, "polish-embed-lstm")
     assert errors == []
+
+
+def test_keyboard_burst_on_the_slider_is_one_history_entry(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?seq_len=5")
+    settled(page)
+    slider = page.locator("#w-rec")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    settled(page)
+    assert query(page)["w_rec"] == ["1.05"]
+    page.wait_for_timeout(1200)  # a pause ends the burst
+    slider.focus()
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    settled(page)
+    assert query(page)["w_rec"] == ["1.07"]
+    page.go_back()
+    expect(slider).to_have_value("1.05")
+    assert query(page)["w_rec"] == ["1.05"]
+    page.go_back()
+    expect(slider).to_have_value("1")
+    assert "w_rec" not in query(page)
+    assert query(page)["seq_len"] == ["5"]
+    settled(page)
+    expect(page.locator("#regime")).to_have_text("stable")
+    page.go_forward()
+    expect(slider).to_have_value("1.05")
+    page.go_forward()
+    expect(slider).to_have_value("1.07")
+    expect(page.locator("#regime")).to_have_text("exploding")
+    assert errors == []
+
+
+def test_a_different_control_starts_a_new_history_entry(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/?seq_len=5")
+    settled(page)
+    page.locator("#w-rec").focus()
+    page.keyboard.press("ArrowLeft")
+    page.locator("#ctl-cell").select_option("gru")
+    settled(page)
+    page.go_back()
+    expect(page.locator("#ctl-cell")).to_have_value("rnn")
+    expect(page.locator("#w-rec")).to_have_value("0.99")
+    page.go_back()
+    expect(page.locator("#w-rec")).to_have_value("1")
+    assert errors == []
