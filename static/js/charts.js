@@ -372,6 +372,8 @@ export class Charts {
     let peak = 1;
     for (const row of z) for (const v of row) if (v !== null && Math.abs(v) > peak) peak = Math.abs(v);
     const range = Math.min(peak, 30);
+    // A null is an exact zero (log₁₀ 0 = −∞), drawn as a gap: the caption says so when there is one.
+    this.zeroNote(z.some((row) => row.includes(null)));
     this.lastSweep = [sweep, wRec];
     const narrow = isNarrow(this.sweep);
     // On a phone a vertical colour bar would take a third of the width: lay it under the plot.
@@ -418,11 +420,18 @@ export class Charts {
     return [label(1, "W2 = 1", 0.01, "bottom"), label(x, `W2 = ${wRec}`, 1.0, "bottom")];
   }
 
+  /** Show or hide the caption's note on blank (exactly zero) cells. */
+  zeroNote(shown) {
+    const note = this.sweep.closest("figure")?.querySelector("#sweep-zero-note");
+    if (note) note.hidden = !shown;
+  }
+
   /** Say why there is no diagram (too large a request, for example) instead of a stale one. */
   sweepMessage(text) {
     if (!this.sweep) return;
     if (this.ready) plotly().purge(this.sweep);
     this.sweepShown = false;
+    this.zeroNote(false);
     this.sweep.dataset.message = text;
   }
 }

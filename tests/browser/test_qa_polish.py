@@ -214,3 +214,35 @@ def test_a_different_control_starts_a_new_history_entry(page: Page, errors: list
     page.go_back()
     expect(page.locator("#w-rec")).to_have_value("1")
     assert errors == []
+
+
+SWEEP_NULLS = """() => {
+    const trace = document.getElementById("sweep-chart").data[0];
+    return trace.z.some((row) => row.some((v) => v === null));
+}"""
+
+
+def test_phase_diagram_caption_explains_blank_cells(page: Page, errors: list[str]) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto("/")
+    settled(page)
+    sweep_drawn(page)
+    # Vanilla linear RNN: at W2 = 0 nothing flows back past the last step, so those cells are blank.
+    assert page.evaluate(SWEEP_NULLS)
+    note = page.locator("#sweep-zero-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Blank cells")
+    expect(note).to_contain_text("exactly zero")
+    shot(page, "polish-sweep-blank")
+    # A GRU passes h_{t-1} on through its update gate even at W2 = 0: no blank cells, no note.
+    # (An LSTM's ∂L/∂hₜ does vanish there: only its cell state carries gradient past W2 = 0.)
+    page.locator("#ctl-cell").select_option("gru")
+    settled(page)
+    page.wait_for_function(
+        """() => {
+            const chart = document.getElementById("sweep-chart");
+            return chart.data && !chart.data[0].z.some((row) => row.includes(null));
+        }"""
+    )
+    expect(note).to_be_hidden()
+    assert errors == []
