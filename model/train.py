@@ -31,7 +31,17 @@ EVAL_SEED_OFFSET = 1_000_003  # the held-out batch never coincides with a traini
 INIT_SEED_OFFSET = 2_000_003  # initial weights come from their own stream
 MAX_REPORTS = 500  # progress records per run: steps / report_every
 PROBE_SIZE = 256  # held-out sequences scored at every report, at the full gap
+PROFILE_SIZE = 32  # of them, the ones whose gradient profile is measured (float64, unrolled)
 MAX_WORK = 4_000_000  # seq_len * hidden_size * batch_size: keeps one step within ~0.1 s
+# seq_len * hidden_size * held-out sequences scored at once: a long, wide run scores fewer, so a
+# report or the final score costs about a training step and a stop is not held up for a minute.
+HELD_OUT_WORK = 2 * MAX_WORK
+HELD_OUT_MIN = 16
+
+
+def held_out_size(wanted: int, seq_len: int, hidden_size: int) -> int:
+    """`wanted` held-out sequences, or fewer (at least HELD_OUT_MIN) where HELD_OUT_WORK binds."""
+    return min(wanted, max(HELD_OUT_MIN, HELD_OUT_WORK // (seq_len * hidden_size)))
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,8 @@ def validate(config: TrainConfig, max_steps: int = 3000) -> TrainConfig:
         "steps": (1, max_steps),
         "batch_size": (1, 512),
         "hidden_size": (1, 256),
-        "report_every": (1, max(config.steps, 1)),
+        # more than steps is fine: the last step is always reported (steps 5 with the default 20)
+        "report_every": (1, max_steps),
         "eval_size": (1, 4096),
         "seed": (0, SEED_MAX),
     }
@@ -296,7 +307,7 @@ class CellTrainer:
         self.optimizer.step()
         return CellStep(loss.item(), accuracy, grad_norm, clipped)
 
-    def probe(self, batch: Batch, profile_size: int = 32) -> Probe:
+    def probe(self, batch: Batch, profile_size: int = PROFILE_SIZE) -> Probe:
         """Held-out loss and accuracy on `batch`; the gradient profile of its first sequences."""
         if self.diverged:
             return Probe(None, None, None)
@@ -316,16 +327,25 @@ class CellTrainer:
 
 
 def state_grad_log10(grads: list[torch.Tensor | None], batch_size: int) -> list[float | None]:
-    """log10 of the batch mean of ‖∂ℓ_b/∂s_t‖ per step; None where it is zero or not finite."""
+    """log10 of the batch mean of ‖∂ℓ_b/∂s_t‖ per step; None where it is zero or not finite.
+
+    The loss is a batch mean, so B ∂(loss)/∂s_t is each sequence's own ∂ℓ_b/∂s_t and the mean of
+    their norms is the plain sum of the rows' norms. Each norm is taken after scaling its row by
+    its largest entry, and the sum in log space: a gradient of 1e-200 (whose squares underflow
+    float64) still gets its exponent.
+    """
     row: list[float | None] = []
     for grad in grads:
         if grad is None:
             row.append(None)
             continue
-        # The loss is a batch mean: times B gives each sequence's own ∂ℓ_b/∂s_t.
-        norms = torch.linalg.vector_norm(grad.double(), dim=1) * batch_size  # (B,)
-        mean = float(norms.mean())
-        row.append(math.log10(mean) if mean > 0 and math.isfinite(mean) else None)
+        g = grad.double()  # (B, S)
+        top = g.abs().amax(dim=1, keepdim=True)  # (B, 1)
+        safe = torch.where(top > 0, top, torch.ones_like(top))
+        ln_norms = torch.log(torch.linalg.vector_norm(g / safe, dim=1)) + torch.log(safe[:, 0])
+        ln_sum = float(torch.logsumexp(ln_norms, dim=0))  # -inf: every row exactly zero
+        scale = math.log(batch_size / g.shape[0])  # 0 when the rows are the whole batch
+        row.append((ln_sum + scale) / math.log(10.0) if math.isfinite(ln_sum) else None)
     return row
 
 
@@ -389,18 +409,20 @@ def train(
 ) -> TrainResult:
     """Train every cell of `config` in lockstep on the same batches; report at step 0, every k
     steps and at the last step."""
+    start = time.monotonic()  # the time cap and elapsed_s cover the step-0 report too
     task = config.task_()
     data = torch.Generator().manual_seed(config.seed)
     held_out = torch.Generator().manual_seed((config.seed + EVAL_SEED_OFFSET) % SEED_MAX)
-    probe_batch = task.batch(PROBE_SIZE, held_out)
+    probe_size = held_out_size(PROBE_SIZE, task.seq_len, config.hidden_size)
+    profile_size = min(PROFILE_SIZE, probe_size)
+    probe_batch = task.batch(probe_size, held_out)
     trainers = {cell: CellTrainer(cell, config, task) for cell in config.cells}
     windows: dict[str, list[CellStep]] = {cell: [] for cell in config.cells}
-    probes = {cell: trainer.probe(probe_batch) for cell, trainer in trainers.items()}
+    probes = {cell: t.probe(probe_batch, profile_size) for cell, t in trainers.items()}
     untrained = {cell: first_to_last_log10(probe.grad_log10) for cell, probe in probes.items()}
     if on_progress is not None:  # step 0: the untrained cells, gradient profile included
         cells = {c: _record(trainers[c], [], probes[c]) for c in config.cells}
-        on_progress(Progress(0, config.steps, 0.0, cells))
-    start = time.monotonic()
+        on_progress(Progress(0, config.steps, time.monotonic() - start, cells))
     stopped: str | None = None
     step = 0
     for step in range(1, config.steps + 1):
@@ -416,15 +438,16 @@ def train(
             if record is not None:
                 windows[cell].append(record)
         if step % config.report_every == 0 or step == config.steps:
-            probes = {cell: trainer.probe(probe_batch) for cell, trainer in trainers.items()}
+            probes = {cell: t.probe(probe_batch, profile_size) for cell, t in trainers.items()}
             if on_progress is not None:
                 cells = {c: _record(trainers[c], windows[c], probes[c]) for c in config.cells}
                 on_progress(Progress(step, config.steps, time.monotonic() - start, cells))
             windows = {cell: [] for cell in config.cells}
-    final = task.batch(config.eval_size, held_out)
+    final = task.batch(held_out_size(config.eval_size, task.seq_len, config.hidden_size), held_out)
+    scores = {cell: trainer.probe(final, profile_size=0) for cell, trainer in trainers.items()}
     result = TrainResult(config, step, stopped, time.monotonic() - start)
     for cell, trainer in trainers.items():
-        scored = trainer.probe(final, profile_size=0)
+        scored = scores[cell]
         result.cells[cell] = {
             "accuracy": scored.accuracy,
             "loss": scored.loss,

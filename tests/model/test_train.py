@@ -13,13 +13,18 @@ import torch
 from model.config import ConfigError
 from model.tasks import AgreementTask, Batch
 from model.train import (
+    HELD_OUT_MIN,
+    HELD_OUT_WORK,
+    PROBE_SIZE,
     CellTrainer,
     Progress,
     RecurrentModel,
     TrainConfig,
     describe,
     first_to_last_log10,
+    held_out_size,
     power_of_ten,
+    state_grad_log10,
     train,
     validate,
 )
@@ -309,3 +314,29 @@ def test_plain_words_summary() -> None:
         "RNN stayed at chance (51%) at gap 60; its gradient at the first token was 10⁻²¹ of "
         "the last's at step 0 and 10⁻¹² at the end. GRU got 70% at gap 60."
     )
+
+
+def test_a_short_run_with_the_default_report_every_reports_its_last_step() -> None:
+    config = validate(TrainConfig(gap=4, steps=5, batch_size=4, hidden_size=4, cells=("rnn",)))
+    steps: list[int] = []
+    train(replace(config, eval_size=8), on_progress=lambda p: steps.append(p.step))
+    assert config.report_every == 20 and steps == [0, 5]
+
+
+def test_gradients_whose_squares_underflow_keep_their_exponent() -> None:
+    # 64 entries of 1e-200 per row: ‖g_b‖ = 8e-200, while a plain norm squares them to 0.
+    tiny = torch.full((3, 64), 1e-200, dtype=torch.float64)
+    assert float(torch.linalg.vector_norm(tiny[0])) == 0.0
+    (got,) = state_grad_log10([tiny], 3)
+    assert got == pytest.approx(math.log10(3 * 8e-200), abs=1e-12)
+    assert state_grad_log10([torch.zeros(2, 4), None], 2) == [None, None]
+    mixed = torch.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=torch.float64)  # norms 5 and 0
+    assert state_grad_log10([mixed], 2) == [pytest.approx(math.log10(5.0), abs=1e-12)]
+
+
+def test_long_wide_runs_score_fewer_held_out_sequences() -> None:
+    assert held_out_size(PROBE_SIZE, 82, 32) == PROBE_SIZE  # the lab's default run: unchanged
+    assert held_out_size(1000, 82, 32) == 1000
+    assert held_out_size(PROBE_SIZE, 1002, 256) == HELD_OUT_WORK // (1002 * 256)
+    assert held_out_size(1000, 1002, 256) * 1002 * 256 <= HELD_OUT_WORK
+    assert held_out_size(PROBE_SIZE, 100_000, 256) == HELD_OUT_MIN
