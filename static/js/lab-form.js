@@ -19,6 +19,8 @@ export const PRESETS = {
   adding: { task: "adding", gap: 50 },
 };
 
+// The server's choices: a link naming anything else falls back to the default.
+export const CHOICES = { task: ["agreement", "adding"], optimizer: ["adam", "rmsprop", "sgd"] };
 const INTEGERS = new Set(["gap", "steps", "hidden_size", "batch_size", "seed"]);
 const NULLABLE = new Set(["clip_norm", "w_rec"]); // an empty box means null (off / default)
 const FIELDS = [
@@ -38,12 +40,22 @@ const FIELDS = [
 ];
 const CELLS = ["rnn", "irnn", "lstm", "gru"];
 
+// A URL value, or undefined when it is not one the field can take.
 function parseValue(name, text) {
-  if (name === "task" || name === "optimizer") return text;
+  if (name in CHOICES) return CHOICES[name].includes(text) ? text : undefined;
   if (name === "vary_gap") return text === "true" || text === "1";
   if (text === "" || text === "null") return NULLABLE.has(name) ? null : undefined;
-  const value = INTEGERS.has(name) ? Number.parseInt(text, 10) : Number(text);
-  return Number.isFinite(value) ? value : undefined;
+  const value = Number(text); // "1e2" is 100, as the number box reads it
+  if (!Number.isFinite(value)) return undefined;
+  return INTEGERS.has(name) && !Number.isSafeInteger(value) ? undefined : value;
+}
+
+// "from 1 to 3000", "of at least 0": the range the box's min and max attributes allow.
+function rangeText(node) {
+  const { min, max } = node;
+  if (min !== "" && max !== "") return `from ${min} to ${max}`;
+  if (min !== "") return `of at least ${min}`;
+  return max !== "" ? `of at most ${max}` : "";
 }
 
 export class LabForm {
@@ -56,14 +68,45 @@ export class LabForm {
     this.cellBoxes = [...form.querySelectorAll('input[name="cells"]')];
   }
 
+  // The field's label as the reader sees it ("Steps"), for messages.
+  label(name) {
+    if (name === "cells") return "Cells";
+    const node = this.inputs[name];
+    const label = node && this.form.querySelector(`label[for="${node.id}"]`);
+    return label ? label.textContent.trim() : name;
+  }
+
+  // A number box's value, or an error naming the box by its label; never NaN or Infinity.
+  readNumber(name) {
+    const node = this.inputs[name];
+    const text = node.value.trim();
+    if (text === "" && !node.validity.badInput && NULLABLE.has(name)) return { value: null };
+    const value = node.valueAsNumber;
+    const integer = INTEGERS.has(name);
+    const low = node.min === "" ? -Infinity : Number(node.min);
+    const high = node.max === "" ? Infinity : Number(node.max);
+    const whole = integer ? Number.isSafeInteger(value) : Number.isFinite(value);
+    if (whole && value >= low && value <= high) return { value };
+    const kind = integer ? "a whole number" : "a number";
+    const range = rangeText(node);
+    const blank = NULLABLE.has(name) ? ` (or leave it empty: ${node.placeholder})` : "";
+    return { error: `${this.label(name)}: give ${kind}${range ? ` ${range}` : ""}${blank}.` };
+  }
+
+  // { params } or { error, field }: the first field that cannot be sent as it stands.
   read() {
     const params = { cells: this.cellBoxes.filter((box) => box.checked).map((box) => box.value) };
     for (const name of FIELDS) {
       const node = this.inputs[name];
-      const value = name === "vary_gap" ? node.checked : parseValue(name, node.value.trim());
-      if (value !== undefined) params[name] = value;
+      if (name === "vary_gap") params[name] = node.checked;
+      else if (node.type !== "number") params[name] = node.value;
+      else {
+        const { value, error } = this.readNumber(name);
+        if (error) return { error, field: node };
+        params[name] = value;
+      }
     }
-    return params;
+    return { params };
   }
 
   write(params) {
@@ -95,17 +138,20 @@ export function toQuery(params, defaults) {
   return query.toString();
 }
 
-export function fromQuery(search, defaults) {
+// The link's params over the defaults; `ignored` collects [name, text] of values it cannot take.
+export function fromQuery(search, defaults, ignored = []) {
   const query = new URLSearchParams(search);
   const params = { ...defaults };
   for (const name of FIELDS) {
     if (!query.has(name)) continue;
     const value = parseValue(name, query.get(name));
     if (value !== undefined) params[name] = value;
+    else ignored.push([name, query.get(name)]);
   }
   if (query.has("cells")) {
     const cells = query.get("cells").split(",").filter((cell) => CELLS.includes(cell));
     if (cells.length) params.cells = cells;
+    else ignored.push(["cells", query.get("cells")]);
   }
   return params;
 }

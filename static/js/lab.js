@@ -9,7 +9,13 @@ const $ = (id) => document.getElementById(id);
 
 const config = JSON.parse($("lab-config").textContent);
 const form = new LabForm($("lab-form"), config.defaults);
-form.write(fromQuery(window.location.search, config.defaults));
+const ignored = []; // [name, text] of the link's values the form cannot take
+form.write(fromQuery(window.location.search, config.defaults, ignored));
+if (ignored.length) {
+  const what = ignored.map(([name, text]) => `${form.label(name)} “${text}”`).join(", ");
+  $("lab-notice").textContent = `The link's ${what} ${ignored.length === 1 ? "is not a value" : "are not values"} the lab takes; using the default instead.`;
+  $("lab-notice").hidden = false;
+}
 
 const charts = new LabCharts({
   accuracy: $("lab-accuracy-chart"),
@@ -29,6 +35,21 @@ function setState(state) {
 function showError(message) {
   $("lab-error").textContent = message ?? "";
   $("lab-error").hidden = !message;
+}
+
+// A field the run cannot start with: said next to Start, where the reader is, and focused.
+function showFieldError(message, field) {
+  const note = $("lab-field-error");
+  for (const node of document.querySelectorAll("#lab-form [aria-invalid]")) {
+    node.removeAttribute("aria-invalid");
+    node.removeAttribute("aria-describedby");
+  }
+  note.textContent = message ?? "";
+  note.hidden = !message;
+  if (!message) return;
+  field.setAttribute("aria-invalid", "true");
+  field.setAttribute("aria-describedby", note.id);
+  field.focus();
 }
 
 // url_for gives the socket's path; the page's own scheme decides ws: or wss: (TLS proxies).
@@ -69,7 +90,9 @@ const socket = new TrainSocket(trainUrl.href, {
 
 $("lab-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const params = form.read();
+  const { params, error, field } = form.read();
+  showFieldError(error, field);
+  if (error) return;
   if (!params.cells.length) {
     showError("Choose at least one cell.");
     return;
@@ -78,9 +101,8 @@ $("lab-form").addEventListener("submit", (event) => {
   $("lab-summary").textContent = "";
   const query = toQuery(params, config.defaults);
   window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
-  const steps = params.steps ?? config.defaults.steps;
   setState("starting");
-  socket.start({ ...params, report_every: Math.max(1, Math.round(steps / FRAMES_PER_RUN)) });
+  socket.start({ ...params, report_every: Math.max(1, Math.round(params.steps / FRAMES_PER_RUN)) });
 });
 
 $("lab-stop").addEventListener("click", () => socket.stop());
