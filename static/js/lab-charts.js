@@ -11,6 +11,82 @@ const HEAT_RANGE = 30; // decades shown below the largest value; deeper is all t
 const FONT = { family: "system-ui, sans-serif", size: 12, color: "#1f2933" };
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
+const PLOT_PX = 192; // a chart's plot height: 240 less the margins
+const LABEL_PX = 18; // room one tick label needs, so that labels never overlap
+
+// 6 -> 6e-1 style values without float noise: Number("3e-1") is 0.3, 3 * 10 ** -1 is not.
+const decimal = (mantissa, exponent) => Number(`${mantissa}e${exponent}`);
+
+// The one-digit values just below and above v (0.63 -> 0.6, 0.7), so an axis ends on labels.
+function snap(v, up) {
+  const exponent = Math.floor(Math.log10(v));
+  const scaled = v / 10 ** exponent;
+  const mantissa = up ? Math.ceil(scaled - 1e-9) : Math.floor(scaled + 1e-9);
+  return decimal(Math.max(mantissa, 1), exponent);
+}
+
+// A log-axis label that reads as its value: "0.2", "5", "300", or "2×10⁻⁵" far from 1.
+export function tickLabel(value) {
+  const exponent = Math.floor(Math.log10(value) + 1e-9);
+  const mantissa = Math.round(value / 10 ** exponent);
+  if (exponent >= -3 && exponent <= 4) return String(value);
+  const power = `10<sup>${exponent < 0 ? "−" : ""}${Math.abs(exponent)}</sup>`;
+  return mantissa === 1 ? power : `${mantissa}×${power}`;
+}
+
+// Ticks at 1, 2, 5 (or 1 … 9, or every few decades) times powers of ten, as many as fit
+// LABEL_PX apart: whole decades first, then 5s, then 2s, then the rest.
+function logTicks(lo, hi) {
+  const perDecade = PLOT_PX / (hi - lo);
+  const gap = LABEL_PX / perDecade; // decades between two labels' centres
+  let mantissas = [1];
+  if (perDecade >= 150) mantissas = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+  else if (perDecade >= 45) mantissas = [1, 2, 5];
+  const every = mantissas.length === 1 ? Math.max(1, Math.ceil(gap)) : 1;
+  const rank = (m) => [1, 5, 2].indexOf(m) + 1 || 4;
+  const candidates = [];
+  for (let exponent = Math.floor(lo); exponent <= Math.ceil(hi); exponent += 1) {
+    if (exponent % every !== 0) continue;
+    for (const mantissa of mantissas) {
+      const value = decimal(mantissa, exponent);
+      const at = Math.log10(value);
+      if (at >= lo - 1e-9 && at <= hi + 1e-9) candidates.push({ value, at, rank: rank(mantissa) });
+    }
+  }
+  candidates.sort((a, b) => a.rank - b.rank || a.at - b.at);
+  const kept = [];
+  for (const tick of candidates) if (kept.every((k) => Math.abs(k.at - tick.at) >= gap)) kept.push(tick);
+  kept.sort((a, b) => a.at - b.at);
+  return { tickvals: kept.map((t) => t.value), ticktext: kept.map((t) => tickLabel(t.value)) };
+}
+
+// A log y axis over `values` with explicit ticks. Exact zeros, which a log axis cannot draw,
+// sit on its floor: `floor` is that value, or null when there are none.
+function logAxis(values) {
+  const positive = values.filter((v) => v !== null && v > 0);
+  const zeros = values.some((v) => v === 0);
+  let lo = -1;
+  let hi = 3;
+  if (positive.length) {
+    const low = snap(Math.min(...positive), false);
+    let high = snap(Math.max(...positive), true);
+    if (high <= low) high = snap(low * 1.01, true);
+    lo = Math.log10(low);
+    hi = Math.log10(high);
+  }
+  const pad = 0.03 * (hi - lo);
+  const bottom = lo - (zeros ? 6 : 1) * pad; // zeros get a strip of their own below the curves
+  const top = hi + pad;
+  const axis = { type: "log", range: [bottom, top], tickmode: "array", ...logTicks(bottom, top) };
+  if (!zeros) return { axis, floor: null };
+  // The floor's own label, "0", with room kept clear above it.
+  const clear = bottom + (LABEL_PX * (top - bottom)) / PLOT_PX;
+  const keep = axis.tickvals.map((v) => Math.log10(v) >= clear);
+  axis.tickvals = [10 ** bottom, ...axis.tickvals.filter((_, i) => keep[i])];
+  axis.ticktext = ["0", ...axis.ticktext.filter((_, i) => keep[i])];
+  return { axis, floor: 10 ** bottom };
+}
+
 function layout(yTitle, extra = {}) {
   return {
     font: FONT,
@@ -29,6 +105,16 @@ function layout(yTitle, extra = {}) {
 export class LabCharts {
   constructor({ accuracy, loss, norm, heatmaps }) {
     this.nodes = { accuracy, loss, norm };
+    // Under each log chart: why some points sit on its floor (exact zeros).
+    this.notes = {};
+    for (const name of ["loss", "norm"]) {
+      const note = document.createElement("p");
+      note.className = "lab-chart-note";
+      note.hidden = true;
+      note.textContent = "▼ on the floor: exactly 0, which a log axis cannot draw.";
+      this.nodes[name].after(note);
+      this.notes[name] = note;
+    }
     this.heatmaps = heatmaps;
     this.pending = false;
     this.revision = 0; // Plotly.react redraws only when this changes: the arrays grow in place
@@ -122,19 +208,47 @@ export class LabCharts {
     accuracy.datarevision = this.revision;
     Plotly.react(this.nodes.accuracy, this.cells.map((c) => this.curve(c, "accuracy")), accuracy, CONFIG);
     // Log scale: learning shows as decades of descent, and an exploding cell stays on the chart.
-    const loss = layout("loss", { type: "log", exponentformat: "power" });
-    loss.xaxis.range = range;
-    loss.datarevision = this.revision;
-    Plotly.react(this.nodes.loss, this.cells.map((c) => this.curve(c, "loss")), loss, CONFIG);
-    const norm = layout("‖∂L/∂θ‖", { type: "log", exponentformat: "power" });
-    norm.xaxis.range = range;
-    norm.datarevision = this.revision;
+    const loss = this.cells.map((c) => ({ cell: c, key: "loss" }));
+    this.drawLog("loss", "loss", loss, range);
     const norms = this.cells.flatMap((c) => [
-      this.curve(c, "norm"),
-      this.curve(c, "clipped", { showlegend: false, line: { color: CELL_STYLE[c].color, width: 2, dash: "dot" } }),
+      { cell: c, key: "norm" },
+      { cell: c, key: "clipped", extra: { showlegend: false, line: { color: CELL_STYLE[c].color, width: 2, dash: "dot" } } },
     ]);
-    Plotly.react(this.nodes.norm, norms, norm, CONFIG);
+    this.drawLog("norm", "‖∂L/∂θ‖", norms, range);
     this.drawHeatmaps(range);
+  }
+
+  // A log chart of `curves` ({cell, key, extra}); exact zeros drawn as ▼ on the floor, and said.
+  drawLog(name, yTitle, curves, range) {
+    const values = curves.flatMap(({ cell, key }) => this.series[cell][key]);
+    const { axis, floor } = logAxis(values);
+    const traces = curves.map(({ cell, key, extra }) => {
+      const trace = this.curve(cell, key, extra);
+      if (floor !== null) trace.y = trace.y.map((v) => (v === 0 ? floor : v));
+      return trace;
+    });
+    if (floor !== null) {
+      for (const { cell, key } of curves) {
+        const series = this.series[cell];
+        const x = series.step.filter((_, i) => series[key][i] === 0);
+        if (!x.length) continue;
+        traces.push({
+          type: "scatter",
+          mode: "markers",
+          x,
+          y: x.map(() => floor),
+          marker: { symbol: "triangle-down", size: 9, color: CELL_STYLE[cell].color },
+          cliponaxis: false,
+          showlegend: false,
+          hovertemplate: `${CELL_STYLE[cell].label}: ${yTitle} exactly 0 at step %{x}<extra></extra>`,
+        });
+      }
+    }
+    const chart = layout(yTitle, axis);
+    chart.xaxis.range = range;
+    chart.datarevision = this.revision;
+    window.Plotly.react(this.nodes[name], traces, chart, CONFIG);
+    this.notes[name].hidden = floor === null;
   }
 
   // A row as drawn: absolute log10 ‖∂L/∂s_t‖, or relative to the last position's state s_T.

@@ -3,6 +3,7 @@ unknown values, readable log axes, exact zeros, phones and wording."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -98,4 +99,93 @@ def test_unknown_task_and_optimizer_in_a_link_fall_back_to_the_defaults(
     page.locator("#lab-start").click()
     expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
     assert starts[0]["task"] == "agreement" and starts[0]["optimizer"] == "adam"
+    assert errors == []
+
+
+# Each y tick label of a chart: its text (a superscript as "^…"), its box, and where the axis
+# puts the value the text says (so that "9" drawn at 0.9 is caught).
+Y_TICKS = """(id) => {
+    const gd = document.getElementById(id);
+    const ya = gd._fullLayout.yaxis;
+    const top = gd.querySelector(".main-svg").getBoundingClientRect().top;
+    return [...gd.querySelectorAll(".ytick text")].map((text) => {
+        const parts = [...text.childNodes].map((node) =>
+            node.nodeType === 1 && parseFloat(node.getAttribute("dy") || "0") < 0
+                ? "^" + node.textContent : node.textContent);
+        const box = text.getBoundingClientRect();
+        return { text: parts.join(""), top: box.top, bottom: box.bottom,
+                 centre: (box.top + box.bottom) / 2 - top,
+                 plotBottom: ya._offset + ya._length };
+    });
+}"""
+AXIS_PIXEL = """([id, value]) => {
+    const ya = document.getElementById(id)._fullLayout.yaxis;
+    return ya._offset + ya.c2p(value);
+}"""
+
+
+def label_value(text: str) -> float:
+    """'0.2' -> 0.2, '2×10^−5' -> 2e-5, '10^3' -> 1000."""
+    text = text.replace("−", "-").replace("\u200b", "")  # Plotly pads <sup> with zero-widths
+    if "×10^" in text:
+        mantissa, exponent = text.split("×10^")
+        return float(mantissa) * 10.0 ** int(exponent)
+    if text.startswith("10^"):
+        return 10.0 ** int(text[3:])
+    return float(text)
+
+
+def check_log_ticks(page: Page, chart_id: str) -> list[str]:
+    """Assert the chart's y labels do not overlap and each sits where its value is drawn."""
+    ticks = page.evaluate(Y_TICKS, chart_id)
+    assert len(ticks) >= 2, ticks
+    for a, b in itertools.pairwise(ticks):
+        upper, lower = (a, b) if a["top"] < b["top"] else (b, a)
+        assert upper["bottom"] <= lower["top"] + 0.5, (chart_id, a["text"], b["text"])
+    for tick in ticks:
+        value = label_value(tick["text"])
+        # An exact zero sits on the floor, the plot's bottom edge.
+        want = tick["plotBottom"] if value == 0 else page.evaluate(AXIS_PIXEL, [chart_id, value])
+        assert abs(tick["centre"] - want) <= 4, (chart_id, tick["text"], tick["centre"], want)
+    return [tick["text"] for tick in ticks]
+
+
+def test_log_axis_labels_read_as_their_values_and_do_not_overlap(
+    page: Page, errors: list[str]
+) -> None:
+    # The adding problem's loss stays within one decade (0.1 … 1): QA saw "1, 9, 8 … 2".
+    page.goto("/lab?task=adding&gap=10&steps=30&cells=lstm,gru&hidden_size=8")
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    page.wait_for_timeout(300)  # the last frame's redraw
+    loss = check_log_ticks(page, "lab-loss-chart")
+    norm = check_log_ticks(page, "lab-norm-chart")
+    assert "0.2" in loss or "0.5" in loss, loss
+    assert len(norm) >= 2
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".lab-charts").screenshot(path=str(SHOTS / "lab-qa-log-axes.png"))
+    assert errors == []
+
+
+def test_an_exact_zero_loss_sits_on_the_floor_and_is_explained(
+    page: Page, errors: list[str]
+) -> None:
+    # The "clipped" preset's IRNN reaches a held-out loss of exactly 0 within ~60 steps.
+    page.goto("/lab?cells=irnn&gap=20&steps=80&optimizer=sgd&lr=0.1&w_rec=3&hidden_size=16")
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=90_000)
+    page.wait_for_timeout(300)
+    drawn = page.evaluate(
+        """() => document.getElementById("lab-loss-chart").data.map((t) => ({
+            symbol: t.marker && t.marker.symbol, n: t.y.length,
+            zeros: t.y.filter((v) => v === 0).length }))"""
+    )
+    assert drawn[0]["zeros"] == 0  # the curve goes down to the floor rather than off the chart
+    floor = [t for t in drawn if t["symbol"] == "triangle-down"]
+    assert len(floor) == 1 and floor[0]["n"] >= 1
+    note = page.locator("#lab-loss-chart + .lab-chart-note")
+    expect(note).to_be_visible()
+    expect(note).to_have_text("▼ on the floor: exactly 0, which a log axis cannot draw.")
+    assert check_log_ticks(page, "lab-loss-chart")[0] == "0"
+    page.locator("#lab-loss-chart").locator("..").screenshot(path=str(SHOTS / "lab-qa-zero.png"))
     assert errors == []
