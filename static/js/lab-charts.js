@@ -82,9 +82,11 @@ function logAxis(values) {
   // The floor's own label, "0", with room kept clear above it.
   const clear = bottom + (LABEL_PX * (top - bottom)) / PLOT_PX;
   const keep = axis.tickvals.map((v) => Math.log10(v) >= clear);
-  axis.tickvals = [10 ** bottom, ...axis.tickvals.filter((_, i) => keep[i])];
+  // Just inside the range: Plotly hides unclipped markers on or beyond its edge.
+  const floor = 10 ** (bottom + pad / 2);
+  axis.tickvals = [floor, ...axis.tickvals.filter((_, i) => keep[i])];
   axis.ticktext = ["0", ...axis.ticktext.filter((_, i) => keep[i])];
-  return { axis, floor: 10 ** bottom };
+  return { axis, floor };
 }
 
 function layout(yTitle, extra = {}) {
@@ -222,28 +224,21 @@ export class LabCharts {
   drawLog(name, yTitle, curves, range) {
     const values = curves.flatMap(({ cell, key }) => this.series[cell][key]);
     const { axis, floor } = logAxis(values);
+    // Exact zeros stay in their curve (the legend is unchanged), drawn as ▼ on the floor.
     const traces = curves.map(({ cell, key, extra }) => {
       const trace = this.curve(cell, key, extra);
-      if (floor !== null) trace.y = trace.y.map((v) => (v === 0 ? floor : v));
+      if (floor === null || !trace.y.includes(0)) return trace;
+      const zero = trace.y.map((v) => v === 0);
+      trace.y = trace.y.map((v) => (v === 0 ? floor : v));
+      trace.marker = {
+        size: zero.map((z) => (z ? 9 : 3)),
+        symbol: zero.map((z) => (z ? "triangle-down" : "circle")),
+      };
+      trace.cliponaxis = false;
+      trace.customdata = zero.map((z) => (z ? "exactly 0" : ""));
+      trace.hovertemplate = `step %{x}: %{customdata}<extra>${CELL_STYLE[cell].label}</extra>`;
       return trace;
     });
-    if (floor !== null) {
-      for (const { cell, key } of curves) {
-        const series = this.series[cell];
-        const x = series.step.filter((_, i) => series[key][i] === 0);
-        if (!x.length) continue;
-        traces.push({
-          type: "scatter",
-          mode: "markers",
-          x,
-          y: x.map(() => floor),
-          marker: { symbol: "triangle-down", size: 9, color: CELL_STYLE[cell].color },
-          cliponaxis: false,
-          showlegend: false,
-          hovertemplate: `${CELL_STYLE[cell].label}: ${yTitle} exactly 0 at step %{x}<extra></extra>`,
-        });
-      }
-    }
     const chart = layout(yTitle, axis);
     chart.xaxis.range = range;
     chart.datarevision = this.revision;
