@@ -217,9 +217,9 @@ class TrainSession:
         if config is None:
             return
         if not self.jobs.acquire():
+            runs = "1 run" if self.jobs.cap == 1 else f"{self.jobs.cap} runs"
             await self.error(
-                f"the server is training {self.jobs.cap} runs already, its limit;"
-                " try again in a minute",
+                f"the server is training {runs} already, its limit; try again in a minute",
                 busy=True,
             )
             return

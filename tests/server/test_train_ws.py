@@ -119,7 +119,7 @@ def test_the_job_cap_refuses_clearly_and_keeps_the_socket(start_server) -> None:
         start(second, **SMALL)
         refusal = receive(second)
         assert refusal["type"] == "error" and refusal["busy"] is True
-        assert "1 runs already" in refusal["detail"]
+        assert "training 1 run already" in refusal["detail"]
         first.send(json.dumps({"type": "stop"}))
         until(first, "done")
         wait_idle(jobs_of(server))
