@@ -9,7 +9,10 @@ export const CELL_STYLE = {
 };
 const HEAT_RANGE = 30; // decades shown below the largest value; deeper is all the darkest colour
 const FONT = { family: "system-ui, sans-serif", size: 12, color: "#1f2933" };
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const BASE_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// Below 600 px the mode bar covers the legends and the heatmaps' top rows: phones go without it.
+const PHONE = window.matchMedia("(max-width: 599px)");
+const config = () => ({ ...BASE_CONFIG, displayModeBar: PHONE.matches ? false : "hover" });
 
 const PLOT_PX = 192; // a chart's plot height: 240 less the margins
 const LABEL_PX = 18; // room one tick label needs, so that labels never overlap
@@ -122,6 +125,8 @@ export class LabCharts {
     this.revision = 0; // Plotly.react redraws only when this changes: the arrays grow in place
     this.relative = true; // heatmap rows relative to the last position, or absolute
     this.reset([], 0, 0, 0.5);
+    // A phone turned sideways or a window resized across 600 px: redraw with the right mode bar.
+    PHONE.addEventListener("change", () => this.schedule());
   }
 
   reset(cells, seqLen, steps, chance) {
@@ -208,7 +213,7 @@ export class LabCharts {
     accuracy.xaxis.range = range;
     accuracy.shapes = [chanceLine];
     accuracy.datarevision = this.revision;
-    Plotly.react(this.nodes.accuracy, this.cells.map((c) => this.curve(c, "accuracy")), accuracy, CONFIG);
+    Plotly.react(this.nodes.accuracy, this.cells.map((c) => this.curve(c, "accuracy")), accuracy, config());
     // Log scale: learning shows as decades of descent, and an exploding cell stays on the chart.
     const loss = this.cells.map((c) => ({ cell: c, key: "loss" }));
     this.drawLog("loss", "loss", loss, range);
@@ -242,7 +247,7 @@ export class LabCharts {
     const chart = layout(yTitle, axis);
     chart.xaxis.range = range;
     chart.datarevision = this.revision;
-    window.Plotly.react(this.nodes[name], traces, chart, CONFIG);
+    window.Plotly.react(this.nodes[name], traces, chart, config());
     this.notes[name].hidden = floor === null;
   }
 
@@ -288,7 +293,7 @@ export class LabCharts {
       heat.xaxis.range = range;
       heat.showlegend = false;
       heat.datarevision = this.revision;
-      Plotly.react(document.getElementById(`lab-heatmap-${cell}`), [trace], heat, CONFIG);
+      Plotly.react(document.getElementById(`lab-heatmap-${cell}`), [trace], heat, config());
     });
   }
 }

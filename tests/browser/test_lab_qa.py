@@ -195,3 +195,28 @@ def test_an_exact_zero_loss_sits_on_the_floor_and_is_explained(
     assert check_log_ticks(page, "lab-loss-chart")[0] == "0"
     page.locator("#lab-loss-chart").locator("..").screenshot(path=str(SHOTS / "lab-qa-zero.png"))
     assert errors == []
+
+
+def test_a_phone_shows_no_mode_bar_and_a_desktop_keeps_png_download(
+    page: Page, errors: list[str]
+) -> None:
+    # QA: on a 390 px phone the mode bar covered the legends and the heatmaps' top rows.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/lab?{SMALL}&steps=3&gap=10")
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    page.wait_for_timeout(300)  # the last frame's redraw
+    assert page.locator(".js-plotly-plot").count() == 4  # accuracy, loss, norm, one heatmap
+    expect(page.locator(".modebar:visible")).to_have_count(0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#lab-loss-chart").locator("..").screenshot(
+        path=str(SHOTS / "lab-qa-phone-loss.png")
+    )
+    page.locator("#lab-heatmaps").screenshot(path=str(SHOTS / "lab-qa-phone-heat.png"))
+    # Turned into a desktop window, the charts get their mode bar back, PNG download included.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator(".modebar")).to_have_count(4)
+    expect(
+        page.locator('#lab-loss-chart .modebar-btn[data-title="Download plot as a PNG"]')
+    ).to_have_count(1)
+    assert errors == []
