@@ -39,6 +39,9 @@ const FIELDS = [
   "vary_gap",
 ];
 const CELLS = ["rnn", "irnn", "lstm", "gru"];
+// Controls that shape only the agreement task's sentences; the adding task ignores them.
+const AGREEMENT_ONLY = ["attractor_rate", "vary_gap"];
+const LOWEST_GAP = { agreement: 0, adding: 2 }; // adding: one marker in each half
 
 // A URL value, or undefined when it is not one the field can take.
 function parseValue(name, text) {
@@ -66,13 +69,25 @@ export class LabForm {
       [...form.querySelectorAll("[data-param]")].map((node) => [node.dataset.param, node]),
     );
     this.cellBoxes = [...form.querySelectorAll('input[name="cells"]')];
+    this.inputs.task.addEventListener("change", () => this.showTask());
+  }
+
+  // The page as the chosen task reads: its intro, its words (data-agreement / data-adding),
+  // the lowest gap it takes, and the agreement-only controls disabled, with the reason shown.
+  showTask() {
+    const task = this.inputs.task.value;
+    for (const intro of document.querySelectorAll(".intro[data-task]")) intro.hidden = intro.dataset.task !== task;
+    for (const node of document.querySelectorAll("[data-agreement][data-adding]")) node.textContent = node.dataset[task];
+    this.inputs.gap.min = String(LOWEST_GAP[task]);
+    for (const name of AGREEMENT_ONLY) this.inputs[name].disabled = task !== "agreement";
+    document.getElementById("lab-task-note").hidden = task === "agreement";
   }
 
   // The field's label as the reader sees it ("Steps"), for messages.
   label(name) {
     if (name === "cells") return "Cells";
     const node = this.inputs[name];
-    const label = node && this.form.querySelector(`label[for="${node.id}"]`);
+    const label = node && (this.form.querySelector(`label[for="${node.id}"]`) ?? node.closest("label"));
     return label ? label.textContent.trim() : name;
   }
 
@@ -98,7 +113,8 @@ export class LabForm {
     const params = { cells: this.cellBoxes.filter((box) => box.checked).map((box) => box.value) };
     for (const name of FIELDS) {
       const node = this.inputs[name];
-      if (name === "vary_gap") params[name] = node.checked;
+      if (node.disabled) params[name] = this.defaults[name]; // a control this task ignores
+      else if (name === "vary_gap") params[name] = node.checked;
       else if (node.type !== "number") params[name] = node.value;
       else {
         const { value, error } = this.readNumber(name);
@@ -117,6 +133,7 @@ export class LabForm {
       if (name === "vary_gap") node.checked = Boolean(full.vary_gap);
       else node.value = full[name] === null || full[name] === undefined ? "" : String(full[name]);
     }
+    this.showTask();
   }
 
   applyPreset(name) {

@@ -6,6 +6,8 @@ import { TrainSocket } from "./lab-socket.js";
 
 const FRAMES_PER_RUN = 50; // progress frames a run sends: enough for smooth curves
 const $ = (id) => document.getElementById(id);
+// "1 step", "60 steps": every count the page shows.
+const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const config = JSON.parse($("lab-config").textContent);
 const form = new LabForm($("lab-form"), config.defaults);
@@ -60,7 +62,7 @@ const socket = new TrainSocket(trainUrl.href, {
   started(frame) {
     charts.reset(frame.params.cells, frame.seq_len, frame.params.steps, frame.chance);
     $("lab-progress").value = 0;
-    $("lab-status").textContent = `Training… sequences of ${frame.seq_len} steps.`;
+    $("lab-status").textContent = `Training… sequences of ${count(frame.seq_len, "step")}.`;
     setState("running");
   },
   progress(frame) {
@@ -71,13 +73,23 @@ const socket = new TrainSocket(trainUrl.href, {
   done(frame) {
     const { summary } = frame;
     const how = { stop: "stopped on request", time: "stopped at the time limit" }[summary.stopped] ?? "done";
-    $("lab-status").textContent = `${summary.steps_done} steps, ${how}.`;
+    $("lab-status").textContent = `${count(summary.steps_done, "step")}, ${how}.`;
     if (!summary.stopped) $("lab-progress").value = 1;
     $("lab-summary").textContent = summary.text;
     setState("done");
   },
   error(frame) {
-    showError(frame.busy ? `Busy: ${frame.detail}` : frame.detail);
+    // The server names API fields (params.w_rec); the reader knows the box by its label.
+    const [where, name] = frame.errors?.[0]?.loc ?? [];
+    const field = where === "params" ? form.inputs[name] : undefined;
+    if (field && !field.disabled) {
+      const why = frame.errors[0].msg.replace(/^./, (c) => c.toLowerCase()).replace(/\.?$/, ".");
+      showFieldError(`${form.label(name)}: ${why}`, field);
+    } else if (where === "params" && name === "cells") {
+      showError(`Cells: ${frame.errors[0].msg}`);
+    } else {
+      showError(frame.busy ? `Busy: ${frame.detail}` : frame.detail);
+    }
     if (document.body.dataset.lab === "starting") setState("idle");
   },
   closed() {

@@ -220,3 +220,61 @@ def test_a_phone_shows_no_mode_bar_and_a_desktop_keeps_png_download(
         page.locator('#lab-loss-chart .modebar-btn[data-title="Download plot as a PNG"]')
     ).to_have_count(1)
     assert errors == []
+
+
+def test_one_step_reads_in_the_singular(page: Page, errors: list[str]) -> None:
+    page.goto(f"/lab?{SMALL}&steps=1&gap=3")
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    expect(page.locator("#lab-status")).to_have_text("1 step, done.")
+    assert errors == []
+
+
+def test_the_adding_task_has_its_own_intro_and_controls(page: Page, errors: list[str]) -> None:
+    starts = sent_starts(page)
+    page.goto(f"/lab?{SMALL}&task=adding&gap=1")
+    intro = page.locator(".intro:visible").inner_text()
+    assert "adding" in intro.lower() and "dogs" not in intro and "were" not in intro, intro
+    for box in ("#lab-attractors", "#lab-vary"):
+        expect(page.locator(box)).to_be_disabled()
+    expect(page.locator("#lab-task-note")).to_have_text(
+        "Noun distractors and Mix shorter gaps apply to the agreement task only."
+    )
+    expect(page.locator('label[for="lab-gap"]')).to_have_text("Sequence length")
+    # The adding task needs one marker in each half: a length of at least 2.
+    page.locator("#lab-start").click()
+    expect(page.locator("#lab-field-error")).to_have_text(
+        "Sequence length: give a whole number from 2 to 1000."
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lab-qa-adding.png"), full_page=True)
+    page.locator("#lab-gap").fill("4")
+    page.locator("#lab-steps").fill("2")
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    assert starts[0]["task"] == "adding" and starts[0]["gap"] == 4
+    # Back on the agreement task, everything applies again.
+    page.locator("#lab-task").select_option("agreement")
+    intro = page.locator(".intro:visible").inner_text()
+    assert "dogs" in intro and "adding" not in intro.lower(), intro
+    for box in ("#lab-attractors", "#lab-vary"):
+        expect(page.locator(box)).to_be_enabled()
+    expect(page.locator("#lab-task-note")).to_be_hidden()
+    expect(page.locator('label[for="lab-gap"]')).to_have_text("Gap")
+    assert errors == []
+
+
+def test_a_server_error_names_the_field_by_its_label(page: Page, errors: list[str]) -> None:
+    page.goto(f"/lab?{SMALL}&steps=2")
+    # Let the box take what the server refuses, as an older page or a hand-edited one would.
+    page.locator("#lab-w-rec").evaluate("(box) => { box.max = '100'; }")
+    page.locator("#lab-w-rec").fill("11")
+    page.locator("#lab-start").click()
+    note = page.locator("#lab-field-error")
+    expect(note).to_have_text("W2 scale: input should be less than or equal to 10.")
+    expect(page.locator("#lab-w-rec")).to_be_focused()
+    assert "params" not in (page.locator(".lab-main").inner_text() + note.inner_text())
+    expect(page.locator("body")).to_have_attribute("data-lab", "idle")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#lab-form").screenshot(path=str(SHOTS / "lab-qa-server-error.png"))
+    assert errors == []
