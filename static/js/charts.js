@@ -77,7 +77,7 @@ function config(filename) {
   return {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d"],
+    modeBarButtonsToRemove: ["lasso2d", "select2d", "autoScale2d", "sendChartToCloud"],
     toImageButtonOptions: { format: "png", filename, scale: 2 },
   };
 }

@@ -9,7 +9,7 @@ export const CELL_STYLE = {
 };
 const HEAT_RANGE = 30; // decades shown below the largest value; deeper is all the darkest colour
 const FONT = { family: "system-ui, sans-serif", size: 12, color: "#1f2933" };
-const BASE_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const BASE_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"] };
 // Below 600 px the mode bar covers the legends and the heatmaps' top rows: phones go without it.
 const PHONE = window.matchMedia("(max-width: 599px)");
 const config = () => ({ ...BASE_CONFIG, displayModeBar: PHONE.matches ? false : "hover" });

@@ -77,3 +77,15 @@ def test_dead_relu_gradient_is_drawn_as_exactly_zero(page: Page, errors: list[st
     assert zero == list(range(1, 20))  # every step but T = 20, where dL/dh_20 = 1
     expect(chart.locator(".annotation-text")).to_contain_text("exactly zero at 19 of 20 steps")
     assert errors == []
+
+
+def test_no_chart_offers_to_share_to_a_cloud(page: Page, errors: list[str]) -> None:
+    # Plotly 4's mode bar has a "Share chart..." button that uploads to a server: not offered.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/")
+    expect(page.locator("#unrolled")).to_have_attribute("data-state", "done")
+    page.wait_for_function("() => document.getElementById('sweep-chart').data !== undefined")
+    png = page.locator('#grad-chart .modebar-btn[data-title="Download plot as a PNG"]')
+    expect(png).to_have_count(1)  # the mode bar is there
+    expect(page.locator('.modebar-btn[data-title="Share chart..."]')).to_have_count(0)
+    assert errors == []
