@@ -470,6 +470,10 @@ def first_to_last_log10(row: list[float | None] | None) -> float | None:
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def _steps(count: int) -> str:
+    return "1 step" if count == 1 else f"{count} steps"
+
+
 def power_of_ten(log10: float) -> str:
     """10 to a rounded exponent in plain text with superscripts: 10⁻¹²."""
     return "10" + str(round(log10)).translate(_SUPERSCRIPT)
@@ -506,7 +510,7 @@ def describe(result: TrainResult, chance: float) -> str:
             text += f"; its gradient at the first token was {power_of_ten(end)} of the last's"
         sentences.append(text + ".")
     if result.stopped == "stop":
-        sentences.append(f"Stopped on request after {result.steps_done} steps.")
+        sentences.append(f"Stopped on request after {_steps(result.steps_done)}.")
     elif result.stopped == "time":
-        sentences.append(f"Stopped at the time limit after {result.steps_done} steps.")
+        sentences.append(f"Stopped at the time limit after {_steps(result.steps_done)}.")
     return " ".join(sentences)

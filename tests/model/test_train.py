@@ -261,6 +261,9 @@ def test_stop_request_and_time_cap_end_the_run() -> None:
     assert "Stopped on request after 3 steps." in stopped.text
     timed = train(replace(SMALL, steps=50), max_seconds=0.0)
     assert timed.stopped == "time" and timed.steps_done == 0
+    calls = iter(range(100))
+    one = train(replace(SMALL, steps=50), should_stop=lambda: next(calls) >= 1)
+    assert "Stopped on request after 1 step." in one.text
 
 
 def test_a_short_gap_is_learned() -> None:
