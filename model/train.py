@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from model.config import SEED_MAX, ConfigError
+from model.rnn_numpy import LN10, log10_norm
 from model.tasks import ADDING_TOLERANCE, TASKS, Batch, Task, make_task
 
 TRAIN_CELLS: tuple[str, ...] = ("rnn", "irnn", "lstm", "gru")
@@ -339,13 +341,11 @@ def state_grad_log10(grads: list[torch.Tensor | None], batch_size: int) -> list[
         if grad is None:
             row.append(None)
             continue
-        g = grad.double()  # (B, S)
-        top = g.abs().amax(dim=1, keepdim=True)  # (B, 1)
-        safe = torch.where(top > 0, top, torch.ones_like(top))
-        ln_norms = torch.log(torch.linalg.vector_norm(g / safe, dim=1)) + torch.log(safe[:, 0])
-        ln_sum = float(torch.logsumexp(ln_norms, dim=0))  # -inf: every row exactly zero
-        scale = math.log(batch_size / g.shape[0])  # 0 when the rows are the whole batch
-        row.append((ln_sum + scale) / math.log(10.0) if math.isfinite(ln_sum) else None)
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero rows: -inf; NaN: None
+            log_norms = log10_norm(grad.double().numpy())  # (B,) each row scaled first
+            ln_sum = float(np.logaddexp.reduce(log_norms * LN10))  # -inf: every row zero
+        scale = math.log(batch_size / grad.shape[0])  # 0 when the rows are the whole batch
+        row.append((ln_sum + scale) / LN10 if math.isfinite(ln_sum) else None)
     return row
 
 
