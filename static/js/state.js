@@ -155,10 +155,11 @@ export function readField(f, raw) {
       if (f.type === "positive?" && text === "") return { value: null, note: null, changed: true };
       if (Number.isNaN(value)) return notUnderstood(f.default);
       if (f.type === "positive?" && value <= 0) return { value: null, note: `${said} must be above 0; clipping is off.` };
-      const low = f.min ?? -Infinity;
-      const high = f.max ?? Infinity;
-      if (value > high) return { value: high, note: `${said} is above the limit; using ${high}.` };
-      if (value < low) return { value: low, note: `${said} is below the minimum; using ${low}.` };
+      const clamped = clampNumber(f, value);
+      if (clamped !== value) {
+        const side = value > clamped ? "above the limit" : "below the minimum";
+        return { value: clamped, note: `${said} is ${side}; using ${clamped}.` };
+      }
       if (f.type === "int" && !Number.isInteger(value)) {
         return { value: Math.round(value), note: `${said} is not a whole number; using ${Math.round(value)}.` };
       }
