@@ -52,7 +52,16 @@ from pydantic_core import from_json, to_json
 from starlette.websockets import WebSocketDisconnect
 
 from model.config import SEED_MAX, ConfigError
-from model.train import Progress, TrainConfig, TrainResult, train, validate
+from model.tasks import TASKS
+from model.train import (
+    OPTIMIZERS,
+    TRAIN_CELLS,
+    Progress,
+    TrainConfig,
+    TrainResult,
+    train,
+    validate,
+)
 from server.errors import sanitise_errors
 from server.routes.stream import accept_if_origin_allowed
 from server.settings import Settings
@@ -311,6 +320,8 @@ def lab(request: Request) -> HTMLResponse:
     config = {
         "train_url": str(request.url_for("train_ws")),
         "defaults": {**asdict(DEFAULTS), "cells": list(DEFAULTS.cells)},
+        # What a link may name: anything else falls back to the default, and the page says so.
+        "choices": {"task": TASKS, "optimizer": OPTIMIZERS, "cells": TRAIN_CELLS},
         "limits": {
             "max_train_steps": settings.max_train_steps,
             "max_train_seconds": settings.max_train_seconds,

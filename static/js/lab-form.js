@@ -19,8 +19,6 @@ export const PRESETS = {
   adding: { task: "adding", gap: 50 },
 };
 
-// The server's choices: a link naming anything else falls back to the default.
-export const CHOICES = { task: ["agreement", "adding"], optimizer: ["adam", "rmsprop", "sgd"] };
 const INTEGERS = new Set(["gap", "steps", "hidden_size", "batch_size", "seed"]);
 const NULLABLE = new Set(["clip_norm", "w_rec"]); // an empty box means null (off / default)
 const FIELDS = [
@@ -38,14 +36,13 @@ const FIELDS = [
   "seed",
   "vary_gap",
 ];
-const CELLS = ["rnn", "irnn", "lstm", "gru"];
 // Controls that shape only the agreement task's sentences; the adding task ignores them.
 const AGREEMENT_ONLY = ["attractor_rate", "vary_gap"];
 const LOWEST_GAP = { agreement: 0, adding: 2 }; // adding: one marker in each half
 
-// A URL value, or undefined when it is not one the field can take.
-function parseValue(name, text) {
-  if (name in CHOICES) return CHOICES[name].includes(text) ? text : undefined;
+// A URL value, or undefined when it is not one the field can take (`choices`: the server's).
+function parseValue(name, text, choices) {
+  if (name in choices) return choices[name].includes(text) ? text : undefined;
   if (name === "vary_gap") return text === "true" || text === "1";
   if (text === "" || text === "null") return NULLABLE.has(name) ? null : undefined;
   const value = Number(text); // "1e2" is 100, as the number box reads it
@@ -155,18 +152,19 @@ export function toQuery(params, defaults) {
   return query.toString();
 }
 
-// The link's params over the defaults; `ignored` collects [name, text] of values it cannot take.
-export function fromQuery(search, defaults, ignored = []) {
+// The link's params over the defaults; `choices` are the server's task, optimizer and cell
+// names; `ignored` collects [name, text] of values it cannot take.
+export function fromQuery(search, defaults, choices, ignored = []) {
   const query = new URLSearchParams(search);
   const params = { ...defaults };
   for (const name of FIELDS) {
     if (!query.has(name)) continue;
-    const value = parseValue(name, query.get(name));
+    const value = parseValue(name, query.get(name), choices);
     if (value !== undefined) params[name] = value;
     else ignored.push([name, query.get(name)]);
   }
   if (query.has("cells")) {
-    const cells = query.get("cells").split(",").filter((cell) => CELLS.includes(cell));
+    const cells = query.get("cells").split(",").filter((cell) => choices.cells.includes(cell));
     if (cells.length) params.cells = cells;
     else ignored.push(["cells", query.get("cells")]);
   }
