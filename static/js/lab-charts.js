@@ -233,14 +233,16 @@ export class LabCharts {
     const traces = curves.map(({ cell, key, extra }) => {
       const trace = this.curve(cell, key, extra);
       if (floor === null || !trace.y.includes(0)) return trace;
-      const zero = trace.y.map((v) => v === 0);
-      trace.y = trace.y.map((v) => (v === 0 ? floor : v));
+      const values = trace.y;
+      const zero = values.map((v) => v === 0);
+      trace.y = values.map((v) => (v === 0 ? floor : v));
       trace.marker = {
         size: zero.map((z) => (z ? 9 : 3)),
         symbol: zero.map((z) => (z ? "triangle-down" : "circle")),
       };
       trace.cliponaxis = false;
-      trace.customdata = zero.map((z) => (z ? "exactly 0" : ""));
+      // The hover gives every point's value, the floor's as "exactly 0" (not the floor's height).
+      trace.customdata = values.map((v) => (v === 0 ? "exactly 0" : v === null ? "" : v.toPrecision(4)));
       trace.hovertemplate = `step %{x}: %{customdata}<extra>${CELL_STYLE[cell].label}</extra>`;
       return trace;
     });

@@ -181,6 +181,11 @@ def test_an_exact_zero_loss_sits_on_the_floor_and_is_explained(
             floor: (t.marker.symbol || []).filter((s) => s === "triangle-down").length }))"""
     )
     assert curve["zeros"] == 0  # the curve goes down to the floor rather than off the chart
+    hover = page.evaluate('() => document.getElementById("lab-loss-chart").data[0].customdata')
+    assert "exactly 0" in hover
+    # every other point's hover still gives its value
+    values = [text for text in hover if text != "exactly 0"]
+    assert values and all(float(text) > 0 for text in values), hover
     assert curve["floor"] >= 1  # and marks each exact zero there, visibly (Plotly hides
     # unclipped markers that fall on the axis edge)
     shown = page.evaluate(
