@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from qa_helpers import query, settled, shot
 
 pytestmark = pytest.mark.browser
-
-# Screenshots for a person to look at, only when asked for: QA_SHOTS=/some/dir pytest ...
-SHOTS = os.environ.get("QA_SHOTS")
 
 # Every chart's drawn width against its box, and the page's sideways overflow.
 FIT = """() => {
@@ -31,25 +26,10 @@ FIT = """() => {
 }"""
 
 
-def settled(page: Page) -> None:
-    """Wait until the last result is drawn: the graph played out and no request in flight."""
-    expect(page.locator("#unrolled")).to_have_attribute("data-state", "done")
-    expect(page.locator("body")).to_have_attribute("data-busy", "false")
-
-
-def query(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.url).query)
-
-
 def wait_quietly(page: Page, condition: str, arg: object = None) -> None:
     """Wait up to 5 s for a condition, going on either way."""
     with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_function(condition, arg=arg, timeout=5000)
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_charts_fit_their_boxes_after_cell_changes(page: Page, errors: list[str]) -> None:

@@ -3,27 +3,16 @@ heatmap rows, the embed's gates chart and controls, slider history in bursts, bl
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from qa_helpers import query, settled, shot
 
 pytestmark = pytest.mark.browser
 
-# Screenshots for a person to look at, only when asked for: QA_SHOTS=/some/dir pytest ...
-SHOTS = os.environ.get("QA_SHOTS")
-
 # Plotly writes negative ticks with a true minus sign.
 WHOLE = re.compile(r"^[−-]?\d+$")
-
-
-def settled(page: Page) -> None:
-    """Wait until the last result is drawn: the graph played out and no request in flight."""
-    expect(page.locator("#unrolled")).to_have_attribute("data-state", "done")
-    expect(page.locator("body")).to_have_attribute("data-busy", "false")
 
 
 def sweep_drawn(page: Page) -> None:
@@ -42,15 +31,6 @@ def ticks(chart: Locator, axis: str) -> list[str]:
         ".map((t) => t.textContent)",
         axis,
     )
-
-
-def query(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.url).query)
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("seq_len", [1, 2, 3, 7])
@@ -131,14 +111,6 @@ def test_bidirectional_wide_heatmap_ticks_stay_few(page: Page, errors: list[str]
     assert labels[0] == "1 →" and "1 ←" in labels, labels
     assert all(re.match(r"^\d+ [→←]$", label) for label in labels), labels
     assert errors == []
-
-
-# Boxes, in page pixels, of a chart's title and its y-axis title.
-TITLES = """chart => {
-    const box = (selector) => { const r = chart.querySelector(selector).getBoundingClientRect();
-        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
-    return { title: box(".gtitle"), ytitle: box(".ytitle") };
-}"""
 
 
 # Boxes, in page pixels, of a chart's title and its y-axis title.
