@@ -482,7 +482,9 @@ def power_of_ten(log10: float) -> str:
 def describe(result: TrainResult, chance: float) -> str:
     """One plain-words sentence per cell: what it reached and how much gradient got through."""
     gap = result.config.gap
-    where = f"gap {gap}" if result.config.task == "agreement" else f"length {gap}"
+    agreement = result.config.task == "agreement"
+    where = f"gap {gap}" if agreement else f"length {gap}"
+    first = "first word" if agreement else "first number"  # as the lab page names them
     sentences = []
     for cell, summary in result.cells.items():
         label = CELL_LABELS[cell]
@@ -503,11 +505,11 @@ def describe(result: TrainResult, chance: float) -> str:
         start, end = summary.get("first_to_last_log10_start"), summary["first_to_last_log10"]
         if start is not None and end is not None:
             text += (
-                f"; its gradient at the first token was {power_of_ten(start)} of the last's"
+                f"; its gradient at the {first} was {power_of_ten(start)} of the last's"
                 f" at step 0 and {power_of_ten(end)} at the end"
             )
         elif end is not None:
-            text += f"; its gradient at the first token was {power_of_ten(end)} of the last's"
+            text += f"; its gradient at the {first} was {power_of_ten(end)} of the last's"
         sentences.append(text + ".")
     if result.stopped == "stop":
         sentences.append(f"Stopped on request after {_steps(result.steps_done)}.")

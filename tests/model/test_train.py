@@ -313,9 +313,14 @@ def test_plain_words_summary() -> None:
     }
     result.stopped = None
     assert describe(result, chance=0.5) == (
-        "LSTM reached 100% at gap 60; its gradient at the first token was 10⁰ of the last's. "
-        "RNN stayed at chance (51%) at gap 60; its gradient at the first token was 10⁻²¹ of "
+        "LSTM reached 100% at gap 60; its gradient at the first word was 10⁰ of the last's. "
+        "RNN stayed at chance (51%) at gap 60; its gradient at the first word was 10⁻²¹ of "
         "the last's at step 0 and 10⁻¹² at the end. GRU got 70% at gap 60."
+    )
+    result.config = replace(config, task="adding", gap=40)
+    result.cells = {"lstm": {"accuracy": 0.95, "diverged": False, "first_to_last_log10": -1.2}}
+    assert describe(result, chance=0.2) == (
+        "LSTM reached 95% at length 40; its gradient at the first number was 10⁻¹ of the last's."
     )
 
 
