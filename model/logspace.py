@@ -12,7 +12,11 @@ NEG_INF = float("-inf")
 
 
 def log10_norm(x: torch.Tensor) -> torch.Tensor:
-    """log10 of the 2-norm over the last axis, in float64 (-inf for an exact zero)."""
+    """log10 of the 2-norm over the last axis, in float64 (-inf for an exact zero).
+
+    Unscaled: the squares must stay within float64 (|x| between ~1e-150 and ~1e150), so callers
+    pass unit-scale vectors and carry the scale apart; model.rnn_numpy.log10_norm scales first.
+    """
     return torch.log10(torch.linalg.vector_norm(x, dim=-1)).double()
 
 
