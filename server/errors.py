@@ -13,6 +13,7 @@ from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.staticfiles import StaticFiles
 
 from model.config import ConfigError
 from server.pool import PoolFull
@@ -104,13 +105,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return json_response({"detail": detail}, exc.status_code, headers=headers)
 
 
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if route.matches(request.scope)[0] != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return ", ".join(sorted(methods))
+    """Every method some route fully matches at this path (Starlette names only the first
+    route's). Each method is tried through the routes' public `matches`: FastAPI's included
+    routers carry no `methods` of their own."""
+    if isinstance(request.scope.get("endpoint"), StaticFiles):
+        return "GET, HEAD"  # its own 405, for the files under /static
+    routes = request.app.routes
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -141,7 +141,14 @@ def test_wrong_content_type_and_method(client: httpx.Client) -> None:
     )
     assert 400 <= text.status_code < 500
     strict_json(text.text)
-    assert client.put("/api/v1/simulate", json={}).status_code == 405
+    put = client.put("/api/v1/simulate", json={})
+    # Allow names what does work (FastAPI's GET routes take no HEAD; the static files do)
+    assert put.status_code == 405 and put.headers["allow"] == "GET, POST"
+    assert client.head("/api/v1/simulate").headers["allow"] == "GET, POST"
+    assert client.get("/api/v1/sweep").headers["allow"] == "POST"
+    assert client.post("/api/v1/presets").headers["allow"] == "GET"
+    static = client.put("/static/js/main.js")
+    assert static.status_code == 405 and static.headers["allow"] == "GET, HEAD"
     assert client.get("/api/v1/nothing-here").status_code == 404
 
 
