@@ -22,6 +22,7 @@ from server import examples
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 INPUTS_QUERY_PATTERN = rf"^{_NUMBER}(?:,{_NUMBER})*$"
 _INPUTS_QUERY_RE = re.compile(INPUTS_QUERY_PATTERN)
+_EXPONENT_SPACE = re.compile(r"(?<=[0-9.][eE]) (?=[0-9])")
 
 
 def _not_bool(value: Any) -> Any:
@@ -133,7 +134,11 @@ class SimulateQuery(SimulationFields):
     @field_validator("inputs", mode="before")
     @classmethod
     def _strip_spaces(cls, value: Any) -> Any:
-        return value.replace(" ", "") if isinstance(value, str) else value
+        # Around the commas only, so "1 0 0" is not read as 100; an unencoded "+" of an
+        # exponent arrives as a space ("1e+3" reads "1e 3") and goes back to "+".
+        if not isinstance(value, str):
+            return value
+        return ",".join(_EXPONENT_SPACE.sub("+", part.strip()) for part in value.split(","))
 
     @field_validator("inputs")
     @classmethod

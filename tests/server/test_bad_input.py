@@ -90,6 +90,8 @@ BAD_QUERIES: list[tuple[str, str]] = [
     ("inputs=1,nan", "inputs"),
     ("inputs=1e999", "inputs"),
     ("inputs=", "inputs"),
+    ("inputs=1%200%200", "inputs"),  # spaces separate nothing: not the number 100
+    ("inputs=1+2,3", "inputs"),
     ("cell=transformer", "cell"),
     ("w_recc=1", "w_recc"),
     ("hidden_size=512&seq_len=2000", "hidden_size"),
