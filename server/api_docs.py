@@ -13,7 +13,6 @@ SHOWN_ITEMS = 3  # example lists longer than this are cut, with a note of how ma
 LIMIT_KEYS = (
     ("minimum", ">= {}"),
     ("exclusiveMinimum", "> {}"),
-    ("gt", "> {}"),
     ("maximum", "<= {}"),
     ("exclusiveMaximum", "< {}"),
     ("minItems", "at least {} items"),

@@ -8,7 +8,7 @@ SIMULATE_REQUEST: dict[str, Any] = {
     "cell": "rnn",
     "activation": "linear",
     "hidden_size": 1,
-    "seq_len": 5,
+    "seq_len": 3,  # as SIMULATE_RESPONSE: the example request answers the example response
     "w_rec": 0.1,
     "w_in": 1.0,
     "input_pattern": "impulse",

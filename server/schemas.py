@@ -235,7 +235,10 @@ class SimulateResponse(BaseModel):
     device: str
     elapsed_ms: float
     param_grad_norm: FloatOrNull = Field(description="Norm of dL/d(all weights and biases).")
-    param_grad_log10: FloatOrNull = Field(description="log10 of param_grad_norm, always finite.")
+    param_grad_log10: FloatOrNull = Field(
+        description="log10 of param_grad_norm, finite even where the norm itself overflows "
+        "float64; null only when the forward pass overflowed (h_t beyond float64)."
+    )
     clipped_param_grad_norm: FloatOrNull = Field(description="After clip_grad_norm_(clip_norm).")
     loss_value: FloatOrNull
     cell_state: list[list[FloatOrNull]] | None = Field(None, description="LSTM only: c_t.")

@@ -64,6 +64,8 @@ def test_result_examples_are_what_the_engine_answers(client: httpx.Client) -> No
     for result in (answer, documented):
         result.pop("elapsed_ms")
     assert answer == documented
+    request = client.post("/api/v1/simulate", json=examples.SIMULATE_REQUEST).json()
+    assert request["grad_log10"] == documented["grad_log10"]  # the example request answers it
     body = {**params, "w_rec_values": [0.5, 1.0, 2.0]}
     sweep = client.post("/api/v1/sweep", json=body).json()
     documented_sweep = {k: v for k, v in examples.SWEEP_RESPONSE.items() if k != "elapsed_ms"}
@@ -91,6 +93,13 @@ def test_the_document_states_this_servers_limits(start_server) -> None:
     assert not re.fullmatch(pattern, ",".join(["1"] * 51))
     assert not re.fullmatch(pattern, "1,nan")
     assert "seq_len x hidden_size x directions" in doc["info"]["description"]
+    # JSON Schema's own keywords, integers for the integer seed (not pydantic's gt or 2.0**63)
+    positive = [v for v in request["clip_norm"]["anyOf"] if v.get("type") == "number"]
+    assert positive == [{"type": "number", "exclusiveMinimum": 0}]
+    for seed in (request["seed"], query["seed"]):
+        assert (seed["minimum"], seed["maximum"]) == (0, 2**63 - 1)
+        assert isinstance(seed["maximum"], int) and isinstance(seed["minimum"], int)
+    assert '"gt"' not in httpx.get(f"{live.url}/openapi.json", timeout=30).text
 
 
 def test_docs_page_is_our_own_and_needs_no_internet(client: httpx.Client, live_server) -> None:
