@@ -81,8 +81,13 @@ class Compute:
             raise ConfigError("inputs", "beyond float32 range; use dtype float64")
         return validate(config, self.limits)
 
-    def check_sweep(self, config: SimConfig, values: Sequence[float]) -> SimConfig:
-        """Like check, plus the sweep's limits; w_rec is reset since the sweep replaces it."""
+    def check_sweep(
+        self, config: SimConfig, values: Sequence[float], values_field: str = "steps"
+    ) -> SimConfig:
+        """Like check, plus the sweep's limits; w_rec is reset since the sweep replaces it.
+
+        `values_field` is the field the values came from, named when there are too many.
+        """
         # One cache entry per sweep, whatever (valid) w_rec the page happened to send along.
         config = self.check(config).with_(w_rec=1.0)
         limits = self.limits
@@ -96,7 +101,7 @@ class Compute:
         work = len(values) * config.seq_len * config.hidden_size * config.directions
         if work > limits.max_sweep_work:
             raise ConfigError(
-                "steps",
+                values_field,
                 f"values x seq_len x hidden_size x directions = {work} exceeds the limit "
                 f"{limits.max_sweep_work}; sweep fewer values or shorten the sequence",
             )

@@ -93,7 +93,8 @@ async def simulate_get(
 async def sweep_post(body: SweepRequest, compute: ComputeDep) -> Response:
     """grad_log10 as [values][T], a growth factor and a regime per value."""
     values = body.values(compute.limits.max_sweep_steps)
-    config = compute.check_sweep(body.to_config(), values)
+    values_field = "steps" if body.w_rec_values is None else "w_rec_values"
+    config = compute.check_sweep(body.to_config(), values, values_field)
     return json_bytes(await compute.sweep(config, values))
 
 

@@ -123,6 +123,15 @@ def test_bad_field(client: httpx.Client, body: dict[str, Any], field: str) -> No
     assert_helpful_4xx(client.post("/api/v1/sweep", json=sweep), 422, field)
 
 
+def test_too_much_sweep_work_names_the_field_the_values_came_from(client: httpx.Client) -> None:
+    big = {"seq_len": 2000, "hidden_size": 8}
+    spaced = client.post("/api/v1/sweep", json={**big, "steps": 401})
+    assert_helpful_4xx(spaced, 422, "steps")
+    listed = client.post("/api/v1/sweep", json={**big, "w_rec_values": [1.0] * 401})
+    assert_helpful_4xx(listed, 422, "w_rec_values")
+    assert "exceeds the limit" in listed.json()["detail"][0]["msg"]
+
+
 @pytest.mark.parametrize(("query", "field"), BAD_QUERIES)
 def test_bad_query(client: httpx.Client, query: str, field: str) -> None:
     response = client.get(f"/api/v1/simulate?{query}")
