@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -69,6 +70,19 @@ def sanitise_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
 def config_error_detail(error: ConfigError, where: str) -> list[dict[str, Any]]:
     """An engine ConfigError in FastAPI's 422 shape, located in the body or the query."""
     return [{"type": "value_error", "loc": [where, error.field], "msg": error.message}]
+
+
+def params_error(exc: ValidationError | ConfigError) -> tuple[str, list[dict[str, Any]]]:
+    """A WebSocket error frame's one-line detail naming the field ("invalid params.seq_len:
+    ...") and its FastAPI-style items, located in the message's `params`."""
+    if isinstance(exc, ConfigError):
+        errors = config_error_detail(exc, "params")
+    else:
+        errors = sanitise_errors(exc.errors(include_url=False))
+        for item in errors:
+            item["loc"] = ["params", *item["loc"]]
+    where = ".".join(str(part) for part in errors[0]["loc"])
+    return f"invalid {where}: {errors[0]['msg']}", errors
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 import model
 from model.config import ConfigError
 from server.compute import Compute, LatestRequest
-from server.errors import config_error_detail, sanitise_errors
+from server.errors import params_error
 from server.frames import stream_frames
 from server.pool import PoolFull
 from server.schemas import SimulateRequest
@@ -131,16 +131,9 @@ class StreamSession:
         try:
             request = SimulateRequest.model_validate(message.get("params", {}))
             config = self.compute.check(request.to_config())
-        except ValidationError as exc:
+        except (ValidationError, ConfigError) as exc:
             await self.cancel_job()  # any simulate is the user's latest intent, valid or not
-            errors = sanitise_errors(exc.errors(include_url=False))
-            for error in errors:
-                error["loc"] = ["params", *error["loc"]]
-            await self.error(frame_id, "invalid params: " + errors[0]["msg"], errors)
-            return
-        except ConfigError as exc:
-            await self.cancel_job()
-            await self.error(frame_id, exc.message, config_error_detail(exc, "params"))
+            await self.error(frame_id, *params_error(exc))
             return
         waiting = self.request
         if waiting is not None and not waiting.started and not self.compute.known(config):
@@ -157,7 +150,7 @@ class StreamSession:
         except model.Cancelled:  # a merged computation another socket gave up: not ours
             return
         except ConfigError as exc:
-            await self.error(request.frame_id, exc.message, config_error_detail(exc, "params"))
+            await self.error(request.frame_id, *params_error(exc))
             return
         except PoolFull:
             await self.error(request.frame_id, "the server is stopping; reconnect in a moment")

@@ -62,7 +62,7 @@ from model.train import (
     train,
     validate,
 )
-from server.errors import sanitise_errors
+from server.errors import params_error
 from server.routes.stream import accept_if_origin_allowed
 from server.settings import Settings
 
@@ -240,15 +240,9 @@ class TrainSession:
         try:
             request = TrainParams.model_validate(params)
             return request.to_config(self.settings.max_train_steps)
-        except ValidationError as exc:
-            errors = sanitise_errors(exc.errors(include_url=False))
-            for item in errors:
-                item["loc"] = ["params", *item["loc"]]
-            where = ".".join(str(p) for p in errors[0]["loc"])
-            await self.error(f"invalid {where}: {errors[0]['msg']}", errors=errors)
-        except ConfigError as exc:
-            errors = [{"type": "value_error", "loc": ["params", exc.field], "msg": exc.message}]
-            await self.error(f"invalid params.{exc.field}: {exc.message}", errors=errors)
+        except (ValidationError, ConfigError) as exc:
+            detail, errors = params_error(exc)
+            await self.error(detail, errors=errors)
         return None
 
     async def run_job(self, config: TrainConfig, stop: threading.Event) -> None:

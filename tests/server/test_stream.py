@@ -151,9 +151,10 @@ def test_newer_simulate_supersedes_the_older_at_once(ws) -> None:
         ('{"type": "simulate", "id": 1, "params": {"w_rec": NaN}}', None, "malformed JSON"),
         ('{"type": "train", "id": 2}', 2, '"type": "simulate"'),
         ("[1, 2, 3]", None, '"type": "simulate"'),
-        ('{"type": "simulate", "id": 3, "params": {"w_rec": "x"}}', 3, "invalid params"),
+        ('{"type": "simulate", "id": 3, "params": {"w_rec": "x"}}', 3, "invalid params.w_rec: "),
         ('{"type": "simulate", "id": 4, "params": {"hidden_size": 9999}}', 4, "between"),
-        ('{"type": "simulate", "id": "5", "params": {"cell": "lstmm"}}', "5", "invalid params"),
+        ('{"type": "simulate", "id": "5", "params": {"cell": "lstmm"}}', "5", "params.cell: "),
+        ('{"type": "simulate", "id": 7, "params": {"w_recc": 1}}', 7, "invalid params.w_recc: "),
         ('{"type": "simulate", "id": 6, "params": [1]}', 6, "invalid params"),
         ('{"type": "simulate", "id": {"a": 1}, "params": {"w_recc": 1}}', None, "invalid"),
         ('{"type": "simulate", "id": {"a": [1]}, "params": {"seq_len": 2}}', None, "invalid id"),
@@ -180,6 +181,10 @@ def test_param_errors_name_the_field(ws) -> None:
     error = receive(ws)
     assert error["type"] == "error" and error["id"] == "e"
     assert error["errors"][0]["loc"] == ["params", "w_rec"]
+    # the one-line detail names it too, for clients that read only that
+    assert error["detail"] == "invalid params.w_rec: |w_rec| must be at most 1000"
+    send(ws, "s", seq_len=99999)
+    assert receive(ws)["detail"] == "invalid params.seq_len: must be between 1 and 2000"
 
 
 def test_binary_frames_are_refused_politely(ws) -> None:
