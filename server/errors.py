@@ -85,9 +85,36 @@ def params_error(exc: ValidationError | ConfigError) -> tuple[str, list[dict[str
     return f"invalid {where}: {errors[0]['msg']}", errors
 
 
+JSON_OBJECT = 'send a JSON object of request fields, e.g. {"w_rec": 0.5} ({} takes every default)'
+
+
+def _explain_body(items: list[dict[str, Any]], content_type: str) -> list[dict[str, Any]]:
+    """pydantic's words for a body that is not a JSON object, replaced by what to send."""
+    media = content_type.split(";")[0].strip().lower()
+    sent_json = media == "application/json" or media.endswith("+json")
+    for item in items:
+        loc = item["loc"]
+        if not loc or loc[0] != "body":
+            continue
+        if item["type"] == "json_invalid":  # loc: ["body", character offset]
+            where = f" at character {loc[1]}" if len(loc) > 1 else ""
+            reason = item.get("ctx", {}).get("error")
+            item["msg"] = f"the body is not valid JSON{where}" + (f": {reason}" if reason else "")
+            item.pop("input", None)  # FastAPI puts {} there, which was never sent
+        elif len(loc) == 1 and item["type"] in ("model_attributes_type", "missing"):
+            # FastAPI reads a body as JSON only under a JSON Content-Type
+            item["msg"] = (
+                JSON_OBJECT if sent_json else "send JSON with Content-Type: application/json"
+            )
+    return items
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return json_response({"detail": sanitise_errors(exc.errors())}, 422)
+    items = sanitise_errors(exc.errors())
+    return json_response(
+        {"detail": _explain_body(items, request.headers.get("content-type", ""))}, 422
+    )
 
 
 async def _config_error(request: Request, exc: Exception) -> Response:

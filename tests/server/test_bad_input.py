@@ -163,6 +163,28 @@ def test_wrong_content_type_and_method(client: httpx.Client) -> None:
     assert client.get("/api/v1/nothing-here").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("content_type", "raw", "words"),
+    [
+        ("text/plain", b'{"w_rec": 1}', "Content-Type: application/json"),
+        (None, b'{"w_rec": 1}', "Content-Type: application/json"),
+        ("application/json", b"[1]", "JSON object of request fields"),
+        ("application/json", b"", "JSON object of request fields"),
+        ("application/json", b'{"w_rec": 1', "not valid JSON at character 11"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_says_what_to_send(
+    client: httpx.Client, content_type: str | None, raw: bytes, words: str
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    for path in ("/api/v1/simulate", "/api/v1/sweep"):
+        response = client.post(path, content=raw, headers=headers)
+        assert response.status_code == 422
+        (error,) = strict_json(response.text)["detail"]
+        assert error["loc"][0] == "body" and words in error["msg"], error
+        assert "valid dictionary" not in error["msg"] and error.get("input") != {}
+
+
 def test_echoed_input_is_short_and_strict(client: httpx.Client) -> None:
     # A megabyte-sized wrong value is not echoed back in full.
     big = {"inputs": "x" * 500_000}
