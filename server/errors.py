@@ -64,7 +64,21 @@ def sanitise_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
                 str(k): v if _echo(v)[0] else str(v)[:ECHO_MAX_CHARS] for k, v in ctx.items()
             }
         clean.append(item)
-    return clean
+    return _without_shadowed(clean)
+
+
+def _without_shadowed(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop a list's 'too short' error when one of its items has an error of its own: pydantic
+    stops a row at its first bad item (fail_fast) and then counts 0 items validated."""
+    inner = [tuple(item["loc"]) for item in items]
+
+    def shadowed(item: dict[str, Any]) -> bool:
+        loc = tuple(item["loc"])
+        return item["type"] == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc for other in inner
+        )
+
+    return [item for item in items if not shadowed(item)]
 
 
 def config_error_detail(error: ConfigError, where: str) -> list[dict[str, Any]]:

@@ -185,6 +185,14 @@ def test_a_body_that_is_not_a_json_object_says_what_to_send(
         assert "valid dictionary" not in error["msg"] and error.get("input") != {}
 
 
+def test_a_row_whose_first_input_is_wrong_gets_one_error_not_two(client: httpx.Client) -> None:
+    response = client.post("/api/v1/simulate", json={"inputs": [[[1]], [2]]})
+    (error,) = response.json()["detail"]  # not also "Tuple should have at least 1 item"
+    assert error["loc"] == ["body", "inputs", "rows", 0, 0] and error["type"] == "float_type"
+    too_short = client.post("/api/v1/simulate", json={"inputs": [[]]}).json()["detail"]
+    assert [e["type"] for e in too_short] == ["too_short"]  # a truly empty row still says so
+
+
 def test_echoed_input_is_short_and_strict(client: httpx.Client) -> None:
     # A megabyte-sized wrong value is not echoed back in full.
     big = {"inputs": "x" * 500_000}
