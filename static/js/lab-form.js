@@ -66,6 +66,13 @@ export class LabForm {
       [...form.querySelectorAll("[data-param]")].map((node) => [node.dataset.param, node]),
     );
     this.cellBoxes = [...form.querySelectorAll('input[name="cells"]')];
+    // The number boxes' limits as the page was served (the server's), before a task narrows
+    // one: what a link's values are checked against.
+    this.limits = Object.fromEntries(
+      Object.entries(this.inputs)
+        .filter(([, node]) => node.type === "number")
+        .map(([name, node]) => [name, { min: node.min, max: node.max }]),
+    );
     this.inputs.task.addEventListener("change", () => this.showTask());
   }
 
@@ -78,6 +85,22 @@ export class LabForm {
     this.inputs.gap.min = String(LOWEST_GAP[task]);
     for (const name of AGREEMENT_ONLY) this.inputs[name].disabled = task !== "agreement";
     document.getElementById("lab-task-note").hidden = task === "agreement";
+  }
+
+  // Whether a link's parsed `value` lies within the box's served min and max (null: empty).
+  fits(name, value) {
+    const limits = this.limits[name];
+    if (!limits || value === null) return true;
+    return (limits.min === "" || value >= Number(limits.min)) && (limits.max === "" || value <= Number(limits.max));
+  }
+
+  // "Gap “99999” (a whole number from 0 to 1000)": a link's value the form cannot take, and why.
+  ignoredText(name, text) {
+    const limits = this.limits[name];
+    if (!limits) return `${this.label(name)} “${text}”`;
+    const kind = INTEGERS.has(name) ? "a whole number" : "a number";
+    const range = rangeText(limits);
+    return `${this.label(name)} “${text}” (${kind}${range ? ` ${range}` : ""})`;
   }
 
   // The field's label as the reader sees it ("Steps"), for messages.
@@ -153,14 +176,15 @@ export function toQuery(params, defaults) {
 }
 
 // The link's params over the defaults; `choices` are the server's task, optimizer and cell
-// names; `ignored` collects [name, text] of values it cannot take.
-export function fromQuery(search, defaults, choices, ignored = []) {
+// names; `fits(name, value)` says whether a number lies within its box's limits; `ignored`
+// collects [name, text] of values it cannot take.
+export function fromQuery(search, defaults, choices, ignored = [], fits = () => true) {
   const query = new URLSearchParams(search);
   const params = { ...defaults };
   for (const name of FIELDS) {
     if (!query.has(name)) continue;
     const value = parseValue(name, query.get(name), choices);
-    if (value !== undefined) params[name] = value;
+    if (value !== undefined && fits(name, value)) params[name] = value;
     else ignored.push([name, query.get(name)]);
   }
   if (query.has("cells")) {

@@ -12,9 +12,10 @@ const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const config = JSON.parse($("lab-config").textContent);
 const form = new LabForm($("lab-form"), config.defaults);
 const ignored = []; // [name, text] of the link's values the form cannot take
-form.write(fromQuery(window.location.search, config.defaults, config.choices, ignored));
+const fits = (name, value) => form.fits(name, value);
+form.write(fromQuery(window.location.search, config.defaults, config.choices, ignored, fits));
 if (ignored.length) {
-  const what = ignored.map(([name, text]) => `${form.label(name)} “${text}”`).join(", ");
+  const what = ignored.map(([name, text]) => form.ignoredText(name, text)).join(", ");
   $("lab-notice").textContent = `The link's ${what} ${ignored.length === 1 ? "is not a value" : "are not values"} the lab takes; using the default instead.`;
   $("lab-notice").hidden = false;
 }
