@@ -316,6 +316,7 @@ async function loadPresets() {
     const preset = presets.find((p) => p.id === select.value);
     if (!preset) return;
     page.state = fromParams(preset.params);
+    showNotices([]); // the notice was about the link; the view is now the preset's
     syncControls(form, page.state);
     setText("preset-caption", preset.caption);
     writeUrl(true);

@@ -1,0 +1,32 @@
+"""Fixes from an audit of the page: the bound and the readout with nearby outputs (loss "all",
+bidirectional), links over the total-work cap, notices after a preset, the reason for an exact
+zero, the stable regime over long chains, the Loss select's labels, text sizes on a phone."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from qa_helpers import settled
+
+pytestmark = pytest.mark.browser
+
+
+def open_settled(page: Page, url: str) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(url)
+    settled(page)
+
+
+# ---- 3. a preset clears the link's notice ---------------------------------------------------
+
+
+def test_choosing_a_preset_clears_the_link_notice(page: Page, errors: list[str]) -> None:
+    open_settled(page, "/?w_rec=abc")
+    notice = page.locator("#query-notice")
+    expect(notice).to_have_text("w_rec=abc was not understood; using 1.")
+    expect(page.locator("#ctl-preset option")).not_to_have_count(1)  # the presets have loaded
+    page.locator("#ctl-preset").select_option(label="W2 = 2: the gradient explodes")
+    settled(page)
+    expect(page.locator("#regime")).to_have_text("exploding")
+    expect(notice).to_be_hidden()
+    assert errors == []
