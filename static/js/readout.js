@@ -2,8 +2,12 @@
 
 import { formatGradient, formatNumber, formatPow10, subscript } from "./format.js";
 
-function zeroReason(state) {
+/** Why x_(k+1)'s factor is exactly zero. `stepsBack`: the W2 steps between it and its output. */
+function zeroReason(state, stepsBack) {
   if (state.w_in === 0) return " (W1 = 0)";
+  // A vanilla RNN's only path from xₖ to a later output crosses W2: at 0 it is cut, however
+  // active the units are.
+  if (state.cell === "rnn" && state.w_rec === 0 && stepsBack > 0) return " (W2 = 0)";
   if (state.cell === "rnn" && state.activation === "relu") return " (dead ReLU)";
   return "";
 }
@@ -17,7 +21,9 @@ export function influenceSentence(result, state) {
   const first = (result.inputs ?? []).findIndex((row) => row.some((v) => v !== 0));
   const k = first < 0 ? 0 : first; // all zero: speak of x₁, whose factor still holds
   const log10 = result.input_grad_log10[k];
-  const factor = log10 === null ? `exactly zero${zeroReason(state)}` : formatPow10(log10);
+  // Only loss "last" on one chain lacks an output at or beside xₖ's own step.
+  const stepsBack = state.loss === "last" && !state.bidirectional ? T - 1 - k : 0;
+  const factor = log10 === null ? `exactly zero${zeroReason(state, stepsBack)}` : formatPow10(log10);
   return `x${subscript(k + 1)} reaches ${target} multiplied by ${factor}.`;
 }
 

@@ -30,3 +30,34 @@ def test_choosing_a_preset_clears_the_link_notice(page: Page, errors: list[str])
     expect(page.locator("#regime")).to_have_text("exploding")
     expect(notice).to_be_hidden()
     assert errors == []
+
+
+# ---- 4. the reason for an exact zero --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("search", "reason"),
+    [
+        ("w_rec=0&activation=relu", "(W2 = 0)"),  # h₁ = 1, active: the cut is W2
+        ("w_rec=0", "(W2 = 0)"),
+        ("w_rec=0&activation=relu&w_in=0", "(W1 = 0)"),  # W1 = 0 comes first
+        ("activation=relu&w_in=-1", "(dead ReLU)"),  # h₁ = relu(−1) = 0
+    ],
+)
+def test_exact_zero_names_its_cause(
+    page: Page, errors: list[str], search: str, reason: str
+) -> None:
+    open_settled(page, f"/?{search}")
+    expect(page.locator("#readout-text")).to_contain_text(
+        f"x₁ reaches ŷ₂₀ multiplied by exactly zero {reason}."
+    )
+    assert errors == []
+
+
+def test_w2_zero_with_a_loss_on_every_step_is_not_a_zero(page: Page, errors: list[str]) -> None:
+    """x₁ reaches ŷ₁ directly: W2 = 0 cuts only the paths to later outputs."""
+    open_settled(page, "/?w_rec=0&activation=relu&loss=all")
+    expect(page.locator("#readout-text")).to_contain_text(
+        "x₁ reaches the loss over ŷ₁ … ŷ₂₀ multiplied by 1."
+    )
+    assert errors == []
