@@ -37,7 +37,8 @@ export function growthSentence(result) {
     ? ` The gradient is ${formatGradient(result.grad_log10[0])} at h${subscript(1)} and ${formatGradient(result.grad_log10[T - 1])} at h${subscript(T)}.`
     : "";
   if (growth === 0) return `The gradient dies on the way back: a step multiplies it by 0.${ends}`;
-  const word = { vanishing: "it vanishes", exploding: "it explodes", stable: "it holds steady" }[result.regime];
+  // "Stable" allows up to 1% a step, which still compounds over long chains: no "holds steady".
+  const word = { vanishing: "it vanishes", exploding: "it explodes", stable: "it changes little from one step to the next" }[result.regime];
   return `Each step back multiplies the gradient by about ${formatNumber(growth)}, so ${word}.${ends}`;
 }
 

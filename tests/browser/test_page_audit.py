@@ -61,3 +61,19 @@ def test_w2_zero_with_a_loss_on_every_step_is_not_a_zero(page: Page, errors: lis
         "x₁ reaches the loss over ŷ₁ … ŷ₂₀ multiplied by 1."
     )
     assert errors == []
+
+
+# ---- 5. "stable" over a long chain ----------------------------------------------------------
+
+
+def test_stable_regime_over_a_long_chain_does_not_say_steady(page: Page, errors: list[str]) -> None:
+    open_settled(page, "/?seq_len=2000&w_rec=1.01")
+    expect(page.locator("#regime")).to_have_text("stable")
+    text = page.locator("#readout-text").inner_text()
+    assert "x₁ reaches ŷ₂₀₀₀ multiplied by 4.3 × 10⁸." in text
+    assert "holds steady" not in text
+    assert (
+        "Each step back multiplies the gradient by about 1.01, so it changes little from one"
+        " step to the next. The gradient is 4.3 × 10⁸ at h₁ and 1 at h₂₀₀₀." in text
+    ), text
+    assert errors == []
