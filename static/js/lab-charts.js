@@ -15,6 +15,8 @@ const PHONE = window.matchMedia("(max-width: 599px)");
 const config = () => ({ ...BASE_CONFIG, displayModeBar: PHONE.matches ? false : "hover" });
 
 const PLOT_PX = 192; // a chart's plot height: 240 less the margins
+const AXIS_ROOM = 40; // bottom margin for the tick labels and the x-axis title
+const LEGEND_GUESS = 44; // two rows of legend, until the drawn legend is measured
 const LABEL_PX = 18; // room one tick label needs, so that labels never overlap
 
 // 6 -> 6e-1 style values without float noise: Number("3e-1") is 0.3, 3 * 10 ** -1 is not.
@@ -101,7 +103,8 @@ function layout(yTitle, extra = {}) {
     plot_bgcolor: "#ffffff",
     xaxis: { title: { text: "training step" }, zeroline: false },
     yaxis: { title: { text: yTitle }, zeroline: false, ...extra },
-    legend: { orientation: "h", y: 1.12, x: 0 },
+    // Below the x-axis title, in a bottom margin grown by its height: never on the curves.
+    legend: { orientation: "h", xref: "container", yref: "container", x: 0, y: 0, yanchor: "bottom" },
     showlegend: true,
     datarevision: 0,
   };
@@ -124,9 +127,13 @@ export class LabCharts {
     this.pending = false;
     this.revision = 0; // Plotly.react redraws only when this changes: the arrays grow in place
     this.relative = true; // heatmap rows relative to the last position, or absolute
+    // Each curve chart's legend height as last drawn: its rows depend on the chart's width.
+    this.legendPx = { accuracy: LEGEND_GUESS, loss: LEGEND_GUESS, norm: LEGEND_GUESS };
     this.reset([], 0, 0, 0.5);
     // A phone turned sideways or a window resized across 600 px: redraw with the right mode bar.
     PHONE.addEventListener("change", () => this.schedule());
+    // A new width can wrap the legends into more or fewer rows: measured again on the redraw.
+    window.addEventListener("resize", () => this.schedule());
   }
 
   reset(cells, seqLen, steps, chance) {
@@ -213,7 +220,7 @@ export class LabCharts {
     accuracy.xaxis.range = range;
     accuracy.shapes = [chanceLine];
     accuracy.datarevision = this.revision;
-    Plotly.react(this.nodes.accuracy, this.cells.map((c) => this.curve(c, "accuracy")), accuracy, config());
+    this.drawCurves("accuracy", this.cells.map((c) => this.curve(c, "accuracy")), accuracy);
     // Log scale: learning shows as decades of descent, and an exploding cell stays on the chart.
     const loss = this.cells.map((c) => ({ cell: c, key: "loss" }));
     this.drawLog("loss", "loss", loss, range);
@@ -249,8 +256,27 @@ export class LabCharts {
     const chart = layout(yTitle, axis);
     chart.xaxis.range = range;
     chart.datarevision = this.revision;
-    window.Plotly.react(this.nodes[name], traces, chart, config());
+    this.drawCurves(name, traces, chart);
     this.notes[name].hidden = floor === null;
+  }
+
+  // A curve chart with its legend below the x-axis title: the bottom margin and the height grow
+  // by the legend's measured height, so the plot keeps PLOT_PX and no legend row covers it.
+  drawCurves(name, traces, chart) {
+    const legend = this.cells.length ? this.legendPx[name] : 0;
+    chart.margin = { ...chart.margin, b: AXIS_ROOM + legend };
+    chart.height = 240 + legend;
+    window.Plotly.react(this.nodes[name], traces, chart, config()).then(() => this.fitLegend(name));
+  }
+
+  // Redraw when the drawn legend's height is not the one its chart made room for.
+  fitLegend(name) {
+    const box = this.nodes[name].querySelector(".legend");
+    if (!box || !this.nodes[name].offsetWidth) return; // no cells yet, or not on screen
+    const height = Math.ceil(box.getBoundingClientRect().height);
+    if (Math.abs(height - this.legendPx[name]) <= 1) return;
+    this.legendPx[name] = height;
+    this.schedule();
   }
 
   // A row as drawn: absolute log10 ‖∂L/∂s_t‖, or relative to the last position's state s_T.

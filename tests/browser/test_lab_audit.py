@@ -1,5 +1,5 @@
-"""The training lab (/lab) after an audit: legends outside the plot areas, four heatmaps on one
-time axis, and a link's out-of-range numbers noticed and replaced like unparsable ones."""
+"""The training lab (/lab) after an audit: legends outside the plot areas, and a link's
+out-of-range numbers noticed and replaced like unparsable ones."""
 
 from __future__ import annotations
 
@@ -104,4 +104,99 @@ def test_a_link_value_within_every_box_is_taken_without_a_notice(
     for name, text in values.items():
         expect(page.locator(f'[data-param="{name}"]')).to_have_value(text)
     expect(page.locator("#lab-notice")).to_be_hidden()
+    assert errors == []
+
+
+# Boxes (left, top, right, bottom) in page pixels of one chart's parts: the plot area (Plotly's
+# drag rectangle over it), the legend, axis titles and tick labels, and the whole figure.
+PARTS = """(id) => {
+    const gd = document.getElementById(id);
+    const box = (node) => {
+        if (!node) return null;
+        const r = node.getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom];
+    };
+    const all = (selector) => [...gd.querySelectorAll(selector)].map(box)
+        .filter((b) => b[2] > b[0] && b[3] > b[1]);
+    return {
+        figure: box(gd.querySelector(".main-svg")),
+        plot: box(gd.querySelector(".nsewdrag")),
+        legend: box(gd.querySelector(".legend")),
+        texts: [...all(".g-xtitle text"), ...all(".g-ytitle text"), ...all(".xtick text"),
+                ...all(".ytick text")],
+        range: gd._fullLayout.xaxis.range,
+    };
+}"""
+CURVE_CHARTS = ["lab-accuracy-chart", "lab-loss-chart", "lab-norm-chart"]
+
+
+def overlap(a: list[float], b: list[float]) -> bool:
+    """Whether two boxes share more than a pixel's sliver."""
+    return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+
+
+def inside(inner: list[float], outer: list[float]) -> bool:
+    return all(
+        [
+            inner[0] >= outer[0] - 1,
+            inner[1] >= outer[1] - 1,
+            inner[2] <= outer[2] + 1,
+            inner[3] <= outer[3] + 1,
+        ]
+    )
+
+
+def legend_problems(page: Page) -> list[str]:
+    """Every way a curve chart's legend covers its plot or its labels, or is cut off."""
+    problems = []
+    for chart in CURVE_CHARTS:
+        parts = page.evaluate(PARTS, chart)
+        legend, plot, figure = parts["legend"], parts["plot"], parts["figure"]
+        if legend is None:
+            problems.append(f"{chart}: no legend")
+            continue
+        if overlap(legend, plot):
+            problems.append(f"{chart}: legend {legend} on the plot {plot}")
+        if not inside(legend, figure):
+            problems.append(f"{chart}: legend {legend} cut off by the figure {figure}")
+        for text in parts["texts"]:
+            if overlap(legend, text):
+                problems.append(f"{chart}: legend {legend} on a label {text}")
+            if not inside(text, figure):
+                problems.append(f"{chart}: label {text} cut off by the figure {figure}")
+        # The plot keeps its height, so the log axes' label spacing (for 192 px) still holds.
+        if abs((plot[3] - plot[1]) - 192) > 1:
+            problems.append(f"{chart}: plot height {plot[3] - plot[1]}, not 192")
+    return problems
+
+
+def wait_for_no_legend_problems(page: Page) -> None:
+    """A width change redraws the legends a frame or two later; then none may remain."""
+    page.wait_for_timeout(300)
+    for _ in range(20):
+        if not legend_problems(page):
+            break
+        page.wait_for_timeout(100)
+    assert legend_problems(page) == []
+
+
+def run_briefly(page: Page, width: int) -> None:
+    """A few steps of the audit's run (gap 20, H 8, batch 16), all four cells, at `width`."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/lab?gap=20&hidden_size=8&batch_size=16&steps=6")
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_legends_sit_below_the_plots_clear_of_curves_and_labels(
+    page: Page, errors: list[str], width: int
+) -> None:
+    run_briefly(page, width)
+    wait_for_no_legend_problems(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".lab-charts").screenshot(path=str(SHOTS / f"lab-audit-legends-{width}.png"))
+    # Turned to the other width, the legends rewrap and are measured again.
+    page.set_viewport_size({"width": 390 if width == 1280 else 1280, "height": 900})
+    wait_for_no_legend_problems(page)
     assert errors == []
