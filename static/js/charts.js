@@ -251,8 +251,11 @@ export class Charts {
     if (zero) traces.push(zero);
     // With two chains grad_log10 is the gradient w.r.t. the concatenated [hₜ; h′ₜ]; the bound
     // covers only the forward chain's product of Jacobians, so it would not bound this curve.
+    // With a loss on every step each hₜ also takes the gradient of the outputs near it, so a
+    // bound anchored at h_T on the last step's loss runs decades below the curve.
     const twoChains = Boolean(state.bidirectional);
-    const bound = twoChains ? null : boundLog10(result);
+    const everyStep = state.loss === "all";
+    const bound = twoChains || everyStep ? null : boundLog10(result);
     if (bound) {
       traces.push({
         x: t, y: bound, name: "bound (‖W2‖·max|f′|)^(T−t)", mode: "lines",
@@ -275,10 +278,11 @@ export class Charts {
     const title = ["How much gradient reaches each step", "How much gradient<br>reaches each step"];
     const extra = { uirevision: `${t.length}|${state.cell}` };
     extra.annotations = [];
-    if (twoChains) {
+    if (twoChains || everyStep) {
       extra.annotations.push({ x: 1, y: 1, xref: "paper", yref: "paper", xanchor: "right", yanchor: "bottom",
         showarrow: false, align: "right", font: { size: 11, color: COLOURS.black },
-        text: "no bound line: it covers the forward chain only" });
+        text: twoChains ? "no bound line: it covers the forward chain only"
+          : "no bound line: it covers the last step's loss only" });
     }
     if (zero) {
       extra.annotations.push({ x: 0, y: 1, xref: "paper", yref: "paper", xanchor: "left", yanchor: "top",

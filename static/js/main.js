@@ -153,7 +153,7 @@ function complete(result) {
   setText("growth", growthBadge(result));
   const readout = $("readout-text");
   if (readout) {
-    readout.textContent = [influenceSentence(result, page.state), growthSentence(result), clippingSentence(result)]
+    readout.textContent = [influenceSentence(result, page.state), growthSentence(result, page.state), clippingSentence(result)]
       .filter(Boolean)
       .join(" ");
   }

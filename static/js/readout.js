@@ -27,19 +27,38 @@ export function influenceSentence(result, state) {
   return `x${subscript(k + 1)} reaches ${target} multiplied by ${factor}.`;
 }
 
-/** The mechanism: the factor per step back, and the gradient at both ends of the chain. */
-export function growthSentence(result) {
+/** The mechanism: the factor per step back, and the gradient at both ends of the chain.
+ * growth_per_step is always measured on the forward chain from the last step's loss; with a loss
+ * on every step, or a backward chain, each hₜ also has outputs nearby, so the sentence says what
+ * the factor does to a distant output's signal and gives the total gradient separately. */
+export function growthSentence(result, state = {}) {
   const T = result.grad_log10.length;
   // One step: the loss sits on h₁ itself, so no factor per step back applies.
   if (T === 1) return "With one step there is no step back to multiply: the gradient reaches x₁ directly.";
   const growth = result.growth_per_step;
-  const ends = T > 1
-    ? ` The gradient is ${formatGradient(result.grad_log10[0])} at h${subscript(1)} and ${formatGradient(result.grad_log10[T - 1])} at h${subscript(T)}.`
-    : "";
-  if (growth === 0) return `The gradient dies on the way back: a step multiplies it by 0.${ends}`;
-  // "Stable" allows up to 1% a step, which still compounds over long chains: no "holds steady".
-  const word = { vanishing: "it vanishes", exploding: "it explodes", stable: "it changes little from one step to the next" }[result.regime];
-  return `Each step back multiplies the gradient by about ${formatNumber(growth)}, so ${word}.${ends}`;
+  const first = formatGradient(result.grad_log10[0]);
+  const last = formatGradient(result.grad_log10[T - 1]);
+  const ends = `${first} at h${subscript(1)} and ${last} at h${subscript(T)}`;
+  const nearby = nearbyOutputs(state);
+  if (!nearby) {
+    if (growth === 0) return `The gradient dies on the way back: a step multiplies it by 0. The gradient is ${ends}.`;
+    // "Stable" allows up to 1% a step, which still compounds over long chains: no "holds steady".
+    const word = { vanishing: "it vanishes", exploding: "it explodes", stable: "it changes little from one step to the next" }[result.regime];
+    return `Each step back multiplies the gradient by about ${formatNumber(growth)}, so ${word}. The gradient is ${ends}.`;
+  }
+  const chain = state.bidirectional ? "Along the forward chain" : "Along the chain";
+  const factor = growth === 0 ? "0" : `about ${formatNumber(growth)}`;
+  const fate = growth === 0 ? "dies"
+    : { vanishing: "vanishes", exploding: "explodes", stable: "changes little from one step to the next" }[result.regime];
+  return `${chain} each step back multiplies the gradient by ${factor}, so a distant output's signal ${fate}; ${nearby}. The total gradient is ${ends}.`;
+}
+
+/** Why hₜ gets gradient from outputs near it as well ("" when only ŷ_T's loss reaches it). */
+function nearbyOutputs(state) {
+  if (state.bidirectional && state.loss === "all") return "with the backward chain and a loss on every step, each hₜ also has nearby outputs";
+  if (state.bidirectional) return `the backward chain runs the other way, so h${subscript(1)} also has a nearby output (ŷ′${subscript(1)})`;
+  if (state.loss === "all") return "with a loss on every step each hₜ also has nearby outputs";
+  return "";
 }
 
 /** The remedy, when clipping is on. */

@@ -6,15 +6,115 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from qa_helpers import settled
+from qa_helpers import settled, shot
 
 pytestmark = pytest.mark.browser
+
+GRAD_TRACES = "c => c.data.map(trace => trace.name)"
+GRAD_NOTES = "c => (c.layout.annotations || []).map(a => a.text)"
 
 
 def open_settled(page: Page, url: str) -> None:
     page.emulate_media(reduced_motion="reduce")
     page.goto(url)
     settled(page)
+
+
+# ---- 1. loss "all" and bidirectional: no misleading bound, a readout that is true ----------
+
+
+def test_loss_all_hides_the_last_step_bound_and_says_why(page: Page, errors: list[str]) -> None:
+    open_settled(page, "/?loss=all&w_rec=0.5")
+    chart = page.locator("#grad-chart")
+    page.wait_for_function("() => document.getElementById('grad-chart').data !== undefined")
+    names = chart.evaluate(GRAD_TRACES)
+    assert names[0] == "‖∂L/∂hₜ‖ hidden state"
+    assert not any(name.startswith("bound") for name in names), names
+    assert chart.evaluate(GRAD_NOTES) == ["no bound line: it covers the last step's loss only"]
+    expect(chart.locator(".annotation-text")).to_have_text(
+        "no bound line: it covers the last step's loss only"
+    )
+    expect(page.locator('[data-panel="grad"] figcaption')).to_contain_text(
+        "left out for loss “all”"
+    )
+    shot(page, "audit-loss-all")
+    # The same link with loss "last" still draws the bound.
+    open_settled(page, "/?w_rec=0.5")
+    assert any(name.startswith("bound") for name in chart.evaluate(GRAD_TRACES))
+    assert errors == []
+
+
+ALONG = "Along the chain each step back multiplies the gradient by about"
+FORWARD = "Along the forward chain each step back multiplies the gradient by about"
+EVERY_STEP = "with a loss on every step each hₜ also has nearby outputs."
+BACKWARD = "the backward chain runs the other way, so h₁ also has a nearby output (ŷ′₁)."
+BOTH = "with the backward chain and a loss on every step, each hₜ also has nearby outputs."
+
+
+@pytest.mark.parametrize(
+    ("search", "regime", "sentence"),
+    [
+        (
+            "loss=all&w_rec=0.5",
+            "vanishing",
+            f"{ALONG} 0.5, so a distant output's signal vanishes; {EVERY_STEP}"
+            " The total gradient is 2 at h₁ and 1 at h₂₀.",
+        ),
+        (
+            "loss=all&w_rec=1",
+            "stable",
+            f"{ALONG} 1, so a distant output's signal changes little from one step to the next;"
+            f" {EVERY_STEP} The total gradient is 20 at h₁ and 1 at h₂₀.",
+        ),
+        (
+            "loss=all&w_rec=2",
+            "exploding",
+            f"{ALONG} 2, so a distant output's signal explodes; {EVERY_STEP}"
+            " The total gradient is 1.0 × 10⁶ at h₁ and 1 at h₂₀.",
+        ),
+        (
+            "loss=all&w_rec=0",
+            "vanishing",
+            "Along the chain each step back multiplies the gradient by 0, so a distant output's"
+            f" signal dies; {EVERY_STEP} The total gradient is 1 at h₁ and 1 at h₂₀.",
+        ),
+        (
+            "bidirectional=true&w_rec=0.5",
+            "vanishing",
+            f"{FORWARD} 0.5, so a distant output's signal vanishes; {BACKWARD}"
+            " The total gradient is 1 at h₁ and 1 at h₂₀.",
+        ),
+        (
+            "bidirectional=true&w_rec=1",
+            "stable",
+            f"{FORWARD} 1, so a distant output's signal changes little from one step to the next;"
+            f" {BACKWARD} The total gradient is 1.4 at h₁ and 1.4 at h₂₀.",
+        ),
+        (
+            "bidirectional=true&w_rec=2",
+            "exploding",
+            f"{FORWARD} 2, so a distant output's signal explodes; {BACKWARD}"
+            " The total gradient is 5.2 × 10⁵ at h₁ and 5.2 × 10⁵ at h₂₀.",
+        ),
+        (
+            "bidirectional=true&loss=all&w_rec=0.5",
+            "vanishing",
+            f"{FORWARD} 0.5, so a distant output's signal vanishes; {BOTH}"
+            " The total gradient is 2.2 at h₁ and 2.2 at h₂₀.",
+        ),
+    ],
+)
+def test_growth_sentence_is_true_when_outputs_are_nearby(
+    page: Page, errors: list[str], search: str, regime: str, sentence: str
+) -> None:
+    """growth_per_step is measured on the forward chain from the last step's loss; with nearby
+    outputs the gradient at h₁ need not vanish or explode with it, and the sentence says so."""
+    open_settled(page, f"/?{search}")
+    expect(page.locator("#regime")).to_have_text(regime)
+    text = page.locator("#readout-text").inner_text()
+    assert sentence in text, text
+    assert "Each step back multiplies" not in text
+    assert errors == []
 
 
 # ---- 3. a preset clears the link's notice ---------------------------------------------------
