@@ -17,6 +17,9 @@ const config = () => ({ ...BASE_CONFIG, displayModeBar: PHONE.matches ? false : 
 const PLOT_PX = 192; // a chart's plot height: 240 less the margins
 const AXIS_ROOM = 40; // bottom margin for the tick labels and the x-axis title
 const LEGEND_GUESS = 44; // two rows of legend, until the drawn legend is measured
+// The heatmaps' right margin, each holding its own colour bar: equal margins give the four plots
+// one width, so their training-step axes line up.
+const HEAT_RIGHT = 72;
 const LABEL_PX = 18; // room one tick label needs, so that labels never overlap
 
 // 6 -> 6e-1 style values without float noise: Number("3e-1") is 0.3, 3 * 10 ** -1 is not.
@@ -296,11 +299,10 @@ export class LabCharts {
     if (!Number.isFinite(top)) top = 0;
     const positions = Array.from({ length: this.seqLen }, (_, i) => i + 1);
     const what = this.relative ? "log10 ‖∂L/∂s_t‖ / ‖∂L/∂s_T‖" : "log10 ‖∂L/∂s_t‖";
-    this.cells.forEach((cell, index) => {
+    for (const cell of this.cells) {
       const series = this.series[cell];
       // z[t][k]: position t (rows, first word at the bottom) after the k-th report (columns).
       const z = positions.map((_, t) => rows[cell].map((row) => row[t]));
-      const last = index === this.cells.length - 1;
       const diverged = this.diverged[cell];
       const title = CELL_STYLE[cell].label + (diverged ? ` (diverged at step ${diverged})` : "");
       const trace = {
@@ -311,17 +313,18 @@ export class LabCharts {
         zmin: top - HEAT_RANGE,
         zmax: top,
         colorscale: "Viridis",
-        showscale: last,
-        colorbar: { title: { text: "log10" }, thickness: 12, len: 0.9 },
+        showscale: true,
+        // One per heatmap, all on the same scale, each in its plot's equal right margin.
+        colorbar: { title: { text: "log10" }, thickness: 12, len: 0.9, x: 1, xanchor: "right", xref: "container" },
         hovertemplate: `step %{x}<br>position %{y}<br>${what} = %{z:.2f}<extra></extra>`,
       };
       const heat = layout("position t");
       heat.title = { text: title, font: { size: 13 }, x: 0.02, y: 0.97 };
-      heat.margin = { l: 56, r: 12, t: 28, b: 40 };
+      heat.margin = { l: 56, r: HEAT_RIGHT, t: 28, b: AXIS_ROOM };
       heat.xaxis.range = range;
       heat.showlegend = false;
       heat.datarevision = this.revision;
       Plotly.react(document.getElementById(`lab-heatmap-${cell}`), [trace], heat, config());
-    });
+    }
   }
 }

@@ -1,5 +1,5 @@
-"""The training lab (/lab) after an audit: legends outside the plot areas, and a link's
-out-of-range numbers noticed and replaced like unparsable ones."""
+"""The training lab (/lab) after an audit: legends outside the plot areas, four heatmaps on one
+time axis, and a link's out-of-range numbers noticed and replaced like unparsable ones."""
 
 from __future__ import annotations
 
@@ -128,6 +128,7 @@ PARTS = """(id) => {
     };
 }"""
 CURVE_CHARTS = ["lab-accuracy-chart", "lab-loss-chart", "lab-norm-chart"]
+HEATMAPS = [f"lab-heatmap-{cell}" for cell in ("rnn", "irnn", "lstm", "gru")]
 
 
 def overlap(a: list[float], b: list[float]) -> bool:
@@ -180,6 +181,26 @@ def wait_for_no_legend_problems(page: Page) -> None:
     assert legend_problems(page) == []
 
 
+def heatmap_problems(page: Page, columns: int) -> list[str]:
+    """Whether the four heatmaps' plots share one width and, column by column, one left edge."""
+    parts = [page.evaluate(PARTS, heatmap) for heatmap in HEATMAPS]
+    plots = [p["plot"] for p in parts]
+    problems = []
+    widths = [round(p[2] - p[0], 1) for p in plots]
+    if max(widths) - min(widths) > 0.5:
+        problems.append(f"plot widths {widths}")
+    # Within its figure, every plot starts at the same place: the y axes line up.
+    offsets = [round(p["plot"][0] - p["figure"][0], 1) for p in parts]
+    if max(offsets) - min(offsets) > 0.5:
+        problems.append(f"plot left edges within their figures {offsets}")
+    for first, second in zip(plots, plots[columns:], strict=False):
+        if abs(first[0] - second[0]) > 0.5 or abs(first[2] - second[2]) > 0.5:
+            problems.append(f"plots one above the other do not line up: {first} {second}")
+    if any(p["range"] != parts[0]["range"] for p in parts):
+        problems.append(f"x ranges {[p['range'] for p in parts]}")
+    return problems
+
+
 def run_briefly(page: Page, width: int) -> None:
     """A few steps of the audit's run (gap 20, H 8, batch 16), all four cells, at `width`."""
     page.set_viewport_size({"width": width, "height": 900})
@@ -199,4 +220,20 @@ def test_legends_sit_below_the_plots_clear_of_curves_and_labels(
     # Turned to the other width, the legends rewrap and are measured again.
     page.set_viewport_size({"width": 390 if width == 1280 else 1280, "height": 900})
     wait_for_no_legend_problems(page)
+    assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_four_heatmaps_share_one_plot_width_and_time_axis(
+    page: Page, errors: list[str], width: int
+) -> None:
+    run_briefly(page, width)
+    page.wait_for_timeout(300)  # the last frame's redraw
+    columns = 2 if width == 1280 else 1
+    assert heatmap_problems(page, columns) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#lab-heatmaps").screenshot(path=str(SHOTS / f"lab-audit-heatmaps-{width}.png"))
+    page.set_viewport_size({"width": 390 if width == 1280 else 1280, "height": 900})
+    page.wait_for_timeout(500)  # Plotly's responsive resize
+    assert heatmap_problems(page, 3 - columns) == []
     assert errors == []
