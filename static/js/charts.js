@@ -298,7 +298,10 @@ export class Charts {
     const t = steps(T);
     const units = T ? result.hidden[0].length : 0;
     // Exploding linear states span hundreds of decades: switch to a signed log scale then.
-    const peak = Math.max(0, ...result.hidden.flat().map((v) => (v === null ? 0 : Math.abs(v))));
+    // A loop, not Math.max(...values): T × H reaches 262,144 values, past the engine's limit on
+    // spread arguments (a RangeError that left the page on "Computing…").
+    let peak = 0;
+    for (const row of result.hidden) for (const v of row) if (v !== null && Math.abs(v) > peak) peak = Math.abs(v);
     const huge = peak > 1e4 || result.hidden.some((row) => row.includes(null));
     const scale = huge ? signedLog : (v) => v;
     const label = huge ? "sign(h)·log₁₀(1 + |h|)" : "h";

@@ -44,6 +44,9 @@ export function viewNotices(view, accepted) {
 }
 
 const BY_NAME = new Map(FIELDS.map((field) => [field.name, field]));
+// The server's cap on seq_len × hidden_size × directions; each field can pass its own limit
+// while their product does not.
+const WORK = { max: Infinity };
 
 export function field(name) {
   return BY_NAME.get(name);
@@ -58,6 +61,24 @@ export function applyLimits(limits) {
   BY_NAME.get("seq_len").max = limits.max_seq_len;
   BY_NAME.get("hidden_size").max = limits.max_hidden_size;
   BY_NAME.get("inputs").maxLength = limits.max_seq_len;
+  if (limits.max_work) WORK.max = limits.max_work;
+}
+
+/** A state within the total-work cap, and a note when it had to change. seq_len gives way, so
+ * the network the link asked for stays; explicit inputs fix T, so then hidden_size does. */
+export function withinWork(state) {
+  const directions = state.bidirectional ? 2 : 1;
+  const work = state.seq_len * state.hidden_size * directions;
+  if (work <= WORK.max) return { state, note: null };
+  const steps = state.inputs ? `${state.seq_len} inputs` : `seq_len=${state.seq_len}`;
+  const said = `${steps} × hidden_size=${state.hidden_size}${directions === 2 ? " × 2 directions" : ""}`;
+  const over = `${said} is above the work limit of ${WORK.max}`;
+  const seqLen = Math.floor(WORK.max / (state.hidden_size * directions));
+  if (!state.inputs && seqLen >= 1) {
+    return { state: { ...state, seq_len: seqLen }, note: `${over}; using seq_len=${seqLen}.` };
+  }
+  const hidden = Math.max(1, Math.floor(WORK.max / (state.seq_len * directions)));
+  return { state: { ...state, hidden_size: hidden }, note: `${over}; using hidden_size=${hidden}.` };
 }
 
 export function defaults() {
@@ -199,9 +220,12 @@ export function parseQuery(search) {
   }
   const implied = withImpliedSeqLen(state);
   rewrite ||= implied.seq_len !== state.seq_len && query.has("seq_len");
+  const fitted = withinWork(implied);
+  if (fitted.note) notices.push(fitted.note);
+  rewrite ||= Boolean(fitted.note);
   const view = {};
   for (const name of VIEW_FIELDS) if (query.has(name)) view[name] = query.get(name);
-  return { state: implied, view, notices, rewrite };
+  return { state: fitted.state, view, notices, rewrite };
 }
 
 /** The query string for a state (non-default fields only, in table order), without the "?". */

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from qa_helpers import settled, shot
+from qa_helpers import query, settled, shot
 
 pytestmark = pytest.mark.browser
 
@@ -114,6 +114,64 @@ def test_growth_sentence_is_true_when_outputs_are_nearby(
     text = page.locator("#readout-text").inner_text()
     assert sentence in text, text
     assert "Each step back multiplies" not in text
+    assert errors == []
+
+
+# ---- 2. links over the total-work cap -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("search", "notice", "expected", "target"),
+    [
+        (
+            "seq_len=2000&hidden_size=512",
+            "seq_len=2000 × hidden_size=512 is above the work limit of 262144; using seq_len=512.",
+            {"seq_len": ["512"], "hidden_size": ["512"]},
+            "ŷ₅₁₂",
+        ),
+        (
+            "seq_len=2000&hidden_size=512&bidirectional=true",
+            "seq_len=2000 × hidden_size=512 × 2 directions is above the work limit of 262144;"
+            " using seq_len=256.",
+            {"seq_len": ["256"], "hidden_size": ["512"], "bidirectional": ["true"]},
+            "the loss (h₂₅₆ forward, h′₁ backward)",
+        ),
+        (
+            # Each field alone is fine; doubling for the backward chain goes over.
+            "seq_len=1000&hidden_size=200&bidirectional=true",
+            "seq_len=1000 × hidden_size=200 × 2 directions is above the work limit of 262144;"
+            " using seq_len=655.",
+            {"seq_len": ["655"], "hidden_size": ["200"], "bidirectional": ["true"]},
+            "the loss (h₆₅₅ forward, h′₁ backward)",
+        ),
+    ],
+)
+def test_link_over_the_work_cap_is_brought_within_it(
+    page: Page, errors: list[str], search: str, notice: str, expected: dict, target: str
+) -> None:
+    open_settled(page, f"/?{search}")
+    expect(page.locator("#query-notice")).to_be_visible()
+    expect(page.locator("#query-notice")).to_have_text(notice)
+    assert query(page) == expected
+    expect(page.locator("#readout-text")).to_contain_text(f"x₁ reaches {target} multiplied by")
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("body")).to_have_attribute("data-stale", "false")
+    assert page.locator("#ctl-seq_len").input_value() == expected["seq_len"][0]
+    assert page.locator("#ctl-hidden_size").input_value() == expected["hidden_size"][0]
+    shot(page, f"audit-work-cap-{expected['seq_len'][0]}")
+    assert errors == []
+
+
+def test_explicit_inputs_over_the_work_cap_lower_hidden_size(page: Page, errors: list[str]) -> None:
+    """Explicit inputs fix T, so hidden_size gives way instead."""
+    inputs = ",".join(["1"] + ["0"] * 599)
+    open_settled(page, f"/?hidden_size=512&inputs={inputs}")
+    expect(page.locator("#query-notice")).to_have_text(
+        "600 inputs × hidden_size=512 is above the work limit of 262144; using hidden_size=436."
+    )
+    assert query(page)["hidden_size"] == ["436"]
+    expect(page.locator("#readout-text")).to_contain_text("x₁ reaches ŷ₆₀₀ multiplied by")
+    expect(page.locator("#error")).to_be_hidden()
     assert errors == []
 
 
