@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from qa_helpers import query, settled, shot
+from qa_helpers import SHOTS, query, settled, shot
 
 pytestmark = pytest.mark.browser
 
@@ -235,3 +235,57 @@ def test_stable_regime_over_a_long_chain_does_not_say_steady(page: Page, errors:
         " step to the next. The gradient is 4.3 × 10⁸ at h₁ and 1 at h₂₀₀₀." in text
     ), text
     assert errors == []
+
+
+# ---- 6. the selects show their whole option text --------------------------------------------
+
+# Each select's widest option, measured in its own font, against the room beside its arrow.
+SELECT_ROOM = """() => {
+    const context = document.createElement("canvas").getContext("2d");
+    const rows = [];
+    for (const select of document.querySelectorAll("#main select")) {
+        const style = getComputedStyle(select);
+        context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = select.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight) - ARROW;
+        const widest = Math.max(...[...select.options].map(o => context.measureText(o.text).width));
+        rows.push({ id: select.id, room, widest, visible: select.offsetParent !== null });
+    }
+    return { rows, scroll: document.documentElement.scrollWidth, inner: window.innerWidth };
+}""".replace("ARROW", "24")
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_select_options_fit_the_sidebar(browser, live_server, device: dict) -> None:
+    context = browser.new_context(**device, reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/?loss=all")
+        settled(page)
+        page.evaluate(
+            "() => document.querySelectorAll('details.group').forEach(d => d.open = true)"
+        )
+        measured = page.evaluate(SELECT_ROOM)
+        rows = {row["id"]: row for row in measured["rows"]}
+        # The presets' titles come from the server; every label the page writes must fit.
+        for name, row in rows.items():
+            if name == "ctl-preset":
+                continue
+            assert row["visible"], name
+            assert row["widest"] <= row["room"], (name, row)
+        assert [o.strip() for o in page.locator("#ctl-loss option").all_inner_texts()] == [
+            "last (many-to-one)",
+            "all (many-to-many)",
+        ]
+        expect(page.locator("#ctl-loss-help")).to_have_text(
+            "last: L sums h_T; all: L sums every h_t."
+        )
+        assert measured["scroll"] <= measured["inner"], measured
+        if SHOTS:
+            group = page.locator('[data-control="loss"]').locator("xpath=ancestor::details[1]")
+            group.screenshot(path=f"{SHOTS}/audit-loss-select-{device['viewport']['width']}.png")
+    finally:
+        context.close()
