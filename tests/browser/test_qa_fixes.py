@@ -240,8 +240,14 @@ def test_a_refused_edit_marks_the_views_stale(page: Page, errors: list[str]) -> 
 
 def test_a_refused_first_request_never_says_computing(page: Page, errors: list[str]) -> None:
     page.emulate_media(reduced_motion="reduce")
-    page.goto("/?seq_len=2000&hidden_size=512")
+    # A link over the work cap is now brought within it (test_page_audit.py), so the server is
+    # made to refuse the first request (a POST: the socket is still opening) as it refused those.
+    detail = "seq_len x hidden_size x directions = 1024000 exceeds the limit 262144"
+    refusal = {"detail": [{"loc": ["body", "hidden_size"], "msg": detail, "type": "value_error"}]}
+    page.route("**/api/v1/simulate", lambda route: route.fulfill(status=422, json=refusal))
+    page.goto("/?w_rec=0.5")
     expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_contain_text("exceeds the limit")
     readout = page.locator("#readout-text")
     expect(readout).to_contain_text(
         "Not computed: the last request was refused, for the reason below."
