@@ -1,7 +1,7 @@
 // The SVG drawings: the rolled neuron with its loop, and the unrolled chain, which plays the
 // stream's forward steps left to right and its backward steps right to left.
 
-import { formatGradient, formatNumber, subscript } from "./format.js";
+import { formatGradient, formatNumber, subscript, superscript } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 export const COMPACT_BEYOND = 40; // steps; longer chains become a strip
@@ -126,24 +126,28 @@ export class RolledNeuron {
   }
 }
 
+function html(name, className, parent) {
+  const node = document.createElement(name);
+  node.className = className;
+  parent.appendChild(node);
+  return node;
+}
+
+/** The colour scales, as HTML beside the chain: text in an SVG shrinks with its width, which
+ * on a phone left these labels about 7 px tall. */
 function drawLegend(root) {
-  root.setAttribute("viewBox", "0 0 600 40");
-  const defs = svg("defs", {}, root);
   const bars = [
-    { id: "legend-hidden", stops: DIVERGING, x: 70, label: "h", ticks: ["−1", "0", "+1"] },
-    { id: "legend-grad", stops: VIRIDIS, x: 390, label: "‖∂L/∂h‖",
-      ticks: [`10⁻${GRAD_DECADES}`, "1", `10${GRAD_DECADES === 6 ? "⁶" : GRAD_DECADES}`] },
+    { stops: DIVERGING, label: "h", ticks: ["−1", "0", "+1"] },
+    { stops: VIRIDIS, label: "‖∂L/∂h‖",
+      ticks: [`10${superscript(-GRAD_DECADES)}`, "1", `10${superscript(GRAD_DECADES)}`] },
   ];
   for (const bar of bars) {
-    const gradient = svg("linearGradient", { id: bar.id }, defs);
-    bar.stops.forEach((colour, i) => {
-      svg("stop", { offset: `${(100 * i) / (bar.stops.length - 1)}%`, "stop-color": colour }, gradient);
-    });
-    svg("text", { x: bar.x - 8, y: "17", class: "legend-label" }, root).textContent = bar.label;
-    svg("rect", { x: bar.x, y: "6", width: "180", height: "14", rx: "3", fill: `url(#${bar.id})` }, root);
-    bar.ticks.forEach((tick, i) => {
-      svg("text", { x: bar.x + 90 * i, y: "35", class: "legend-tick" }, root).textContent = tick;
-    });
+    const scale = html("div", "legend-scale", root);
+    html("span", "legend-label", scale).textContent = bar.label;
+    const track = html("div", "legend-track", scale);
+    html("div", "legend-bar", track).style.background = `linear-gradient(to right, ${bar.stops.join(", ")})`;
+    const ticks = html("div", "legend-ticks", track);
+    for (const tick of bar.ticks) html("span", "legend-tick", ticks).textContent = tick;
   }
 }
 
@@ -158,6 +162,17 @@ export class UnrolledGraph {
     this.frame = null;
     this.current = null;
     if (legend) drawLegend(legend);
+    // The strip's labels keep their size on screen however far its viewBox is scaled (a phone
+    // shows the 1000-unit strip at about 560 px): CSS divides their font size by this scale.
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(() => this.rescale()).observe(root);
+    }
+  }
+
+  rescale() {
+    const width = this.root.viewBox.baseVal ? this.root.viewBox.baseVal.width : 0;
+    const shown = this.root.getBoundingClientRect().width;
+    if (width > 0 && shown > 0) this.root.style.setProperty("--svg-scale", String(shown / width));
   }
 
   /** Start a run: rebuild only when the shape changed, so dragging keeps the same elements. */
@@ -239,6 +254,7 @@ export class UnrolledGraph {
     this.root.classList.toggle("is-compact", this.compact);
     if (this.compact) this.buildStrip(T);
     else this.buildChain(T, loss, bidirectional);
+    this.rescale();
   }
 
   buildChain(T, loss, bidirectional) {
@@ -299,13 +315,14 @@ export class UnrolledGraph {
   }
 
   buildStrip(T) {
-    const LEFT = 96;
+    // Room for the row labels at 12 px on screen when the strip is drawn at its 560 px minimum.
+    const LEFT = 120;
     const width = 1000 - LEFT - 8;
     const cell = width / T;
     this.root.setAttribute("viewBox", "0 0 1000 128");
     this.root.style.minWidth = "560px";
-    svg("text", { x: LEFT - 8, y: 34, class: "row-label" }, this.root).textContent = "hidden h";
-    svg("text", { x: LEFT - 8, y: 80, class: "row-label" }, this.root).textContent = "‖∂L/∂h‖";
+    svg("text", { x: LEFT - 8, y: 30, class: "row-label" }, this.root).textContent = "hidden h";
+    svg("text", { x: LEFT - 8, y: 76, class: "row-label" }, this.root).textContent = "‖∂L/∂h‖";
     for (let t = 1; t <= T; t += 1) {
       const x = LEFT + (t - 1) * cell;
       const g = svg("g", { class: "step step-strip", "data-t": t }, this.root);

@@ -289,3 +289,58 @@ def test_select_options_fit_the_sidebar(browser, live_server, device: dict) -> N
             group.screenshot(path=f"{SHOTS}/audit-loss-select-{device['viewport']['width']}.png")
     finally:
         context.close()
+
+
+# ---- 7. the chain's legend and the strip's labels are readable on a phone -------------------
+
+# Each label's size on screen: an SVG text's font size times the SVG's scale.
+RENDERED_SIZES = """() => [...document.querySelectorAll([
+        "#unrolled-legend .legend-label", "#unrolled-legend .legend-tick",
+        "#unrolled .row-label", "#unrolled .tick-label"].join(", "))]
+    .map(el => {
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        const scale = el instanceof SVGElement ? el.getScreenCTM().a : 1;
+        const box = el.getBoundingClientRect();
+        return { text: el.textContent, size: size * scale, height: box.height };
+    })"""
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["1280", "390"])
+@pytest.mark.parametrize(
+    ("search", "labels"),
+    [
+        ("w_rec=0.5", ["h", "−1", "0", "+1", "‖∂L/∂h‖", "10⁻⁶", "1", "10⁶"]),
+        (
+            "cell=lstm&hidden_size=8&seq_len=100&forget_bias=1",
+            ["hidden h", "‖∂L/∂h‖", "10", "50", "100", "t = 1", "h", "10⁻⁶", "10⁶"],
+        ),
+    ],
+    ids=["chain", "strip"],
+)
+def test_graph_labels_are_readable_at_any_width(
+    browser, live_server, device: dict, search: str, labels: list[str]
+) -> None:
+    context = browser.new_context(**device, reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/?{search}")
+        settled(page)
+        page.wait_for_timeout(200)  # the strip's scale follows its box (a ResizeObserver)
+        sizes = page.evaluate(RENDERED_SIZES)
+        texts = [row["text"] for row in sizes]
+        for label in labels:
+            assert label in texts, (label, texts)
+        for row in sizes:
+            assert row["size"] >= 11 - 0.05, row  # the scale is a ratio of float widths
+            assert row["height"] >= 11, row
+        # The strip's row labels stay inside the SVG (none cut at its left edge).
+        left = page.locator("#unrolled").evaluate("svg => svg.getBoundingClientRect().left")
+        for label in page.locator("#unrolled .row-label").all():
+            assert label.evaluate("el => el.getBoundingClientRect().left") >= left
+        if SHOTS:
+            name = "strip" if "lstm" in search else "chain"
+            width = device["viewport"]["width"]
+            path = f"{SHOTS}/audit-unrolled-{name}-{width}.png"
+            page.locator('[data-panel="unrolled"]').screenshot(path=path)
+    finally:
+        context.close()
