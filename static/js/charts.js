@@ -163,6 +163,27 @@ function coincident(traces) {
   return pairs;
 }
 
+// Below this span (in decades) a log10 curve is drawn in a window this tall: autorange would
+// blow float64's rounding up to the full height, with tick labels of ten digits cut off.
+const MIN_LOG_SPAN = 0.1;
+
+/** A y range of MIN_LOG_SPAN around the shown traces' values when they are all but flat. */
+export function flatRange(traces) {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const trace of traces) {
+    if (trace.visible === "legendonly") continue;
+    for (const y of trace.y) {
+      if (y === null || !Number.isFinite(y)) continue;
+      low = Math.min(low, y);
+      high = Math.max(high, y);
+    }
+  }
+  if (!(high - low < MIN_LOG_SPAN)) return null; // wide enough, or nothing to draw
+  const middle = (low + high) / 2;
+  return [middle - MIN_LOG_SPAN / 2, middle + MIN_LOG_SPAN / 2];
+}
+
 /** The classic bound, drawn over grad_log10: anchored at step T, each step back adds
  * step_bound_log10 (log10 of ‖W2‖·max|f′|). Null for LSTM and GRU, which report no bound. */
 export function boundLog10(result) {
@@ -290,6 +311,8 @@ export class Charts {
         text: `▼ exactly zero at ${zero.x.length} of ${t.length} steps<br>(log₁₀ 0 = −∞, drawn at the bottom)` });
     }
     const figure = layout(title, "step t", "log₁₀ ‖∂L/∂hₜ‖", extra, this.grad);
+    const range = flatRange(traces);
+    if (range) figure.yaxis = { ...figure.yaxis, range, autorange: false };
     draw(this.grad, traces, withSteps(figure, "xaxis", t.length), "grad-log10");
   }
 

@@ -344,3 +344,24 @@ def test_graph_labels_are_readable_at_any_width(
             page.locator('[data-panel="unrolled"]').screenshot(path=path)
     finally:
         context.close()
+
+
+# ---- a flat gradient curve: float64's rounding is not blown up to the chart's height ------
+
+
+def test_a_flat_gradient_curve_keeps_a_readable_axis(page: Page, errors: list[str]) -> None:
+    # Linear, W2 = 1, orthogonal Q: the norm is kept exactly up to rounding (~1e-15 decades),
+    # which autorange used to stretch over the whole height with ten-digit tick labels.
+    open_settled(page, "/?activation=linear&w_rec=1&hidden_size=64&seq_len=200")
+    chart = page.locator("#grad-chart")
+    page.wait_for_function("() => document.getElementById('grad-chart').data !== undefined")
+    low, high = chart.evaluate("c => c._fullLayout.yaxis.range")
+    assert high - low == pytest.approx(0.1, abs=1e-9)
+    ticks = chart.locator(".ytick text").all_text_contents()
+    assert ticks and all(len(text) <= 6 for text in ticks), ticks
+    shot(page, "audit-flat-gradient")
+    # A curve that does move keeps the autorange (W2 = 0.5: 20 decades over 20 steps).
+    open_settled(page, "/?w_rec=0.5&activation=linear")
+    low, high = chart.evaluate("c => c._fullLayout.yaxis.range")
+    assert high - low > 5
+    assert errors == []
