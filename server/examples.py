@@ -93,7 +93,7 @@ GRU_GATES: dict[str, Any] = {"reset": [[0.73], [0.5]], "update": [[0.73], [0.5]]
 
 PRESET: dict[str, Any] = {
     "id": "vanishing-w2-0.1",
-    "title": "W2 = 0.1: the gradient vanishes",
+    "title": "W2 = 0.1: gradient vanishes",
     "caption": "With a feedback weight of 0.1 the input X1 reaches ŷ5 multiplied by "
     "0.1^4 = 0.0001, so the first step barely learns.",
     "params": {"activation": "linear", "seq_len": 5, "w_rec": 0.1},

@@ -8,14 +8,14 @@ from typing import Any
 PRESETS: tuple[dict[str, Any], ...] = (
     {
         "id": "vanishing-w2-0.1",
-        "title": "W2 = 0.1: the gradient vanishes",
+        "title": "W2 = 0.1: gradient vanishes",
         "caption": "With a feedback weight of 0.1 the input X1 reaches ŷ5 multiplied by "
         "0.1^4 = 0.0001, so the first step barely learns.",
         "params": {"activation": "linear", "seq_len": 5, "w_rec": 0.1},
     },
     {
         "id": "exploding-w2-2",
-        "title": "W2 = 2: the gradient explodes",
+        "title": "W2 = 2: gradient explodes",
         "caption": "With a feedback weight of 2 the same path multiplies by 2^4 = 16, "
         "and longer sequences blow up exponentially.",
         "params": {"activation": "linear", "seq_len": 5, "w_rec": 2.0},
@@ -29,7 +29,7 @@ PRESETS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "sigmoid",
-        "title": "Sigmoid: at most a quarter per step",
+        "title": "Sigmoid: slope ¼ at most",
         "caption": "The sigmoid's slope never exceeds 0.25, so with W2 = 1 the gradient "
         "shrinks at least fourfold at every step back.",
         "params": {"activation": "sigmoid"},
@@ -43,7 +43,7 @@ PRESETS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "irnn",
-        "title": "IRNN: identity initialisation with ReLU",
+        "title": "IRNN: identity and ReLU",
         "caption": "Le, Jaitly and Hinton's IRNN starts W2 as the identity with zero biases, so "
         "a ReLU network first copies its state and its gradient over 100 steps.",
         "params": {
@@ -70,7 +70,7 @@ PRESETS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "lstm-long",
-        "title": "LSTM rescues a long sequence",
+        "title": "LSTM rescues the gradient",
         "caption": "The LSTM's cell state is an additive highway: with its forget gate open "
         "(forget_bias 3), 100 steps cost the gradient only a factor of about 3 (0.989 a step, "
         "just inside 'vanishing'), where the vanilla RNN over 100 steps loses 70,000.",
@@ -78,7 +78,7 @@ PRESETS: tuple[dict[str, Any], ...] = (
     },
     {
         "id": "gru-long",
-        "title": "GRU rescues a long sequence",
+        "title": "GRU rescues the gradient",
         "caption": "A bias of 2 holds the GRU's update gate mostly open, so the old state and "
         "its gradient pass straight through and 100 steps cost far less than in the vanilla RNN.",
         "params": {"cell": "gru", "hidden_size": 8, "seq_len": 100, "bias": 2.0},
