@@ -106,13 +106,16 @@ async function runByPost(params) {
   page.postAbort = controller;
   const id = `post-${Date.now()}-${Math.random()}`;
   page.run = { ...page.run, id, params, steps: 0 };
+  let result;
   try {
-    const result = await postSimulate(config.urls, params, controller.signal);
-    if (page.run && page.run.id === id) complete(result);
+    result = await postSimulate(config.urls, params, controller.signal);
   } catch (error) {
     if (error.name === "AbortError") return;
     if (page.run && page.run.id === id) fail(error instanceof ApiError ? error.message : "Could not reach the server.");
+    return;
   }
+  // Outside the try: a fault in drawing is a bug to surface, not "Could not reach the server".
+  if (page.run && page.run.id === id) complete(result);
 }
 
 /** Play a complete result through the graph, as the stream would have. */
