@@ -41,9 +41,11 @@ import asyncio
 import logging
 import threading
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, cast
 
+import annotated_types
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -90,9 +92,9 @@ class TrainParams(BaseModel):
     steps: int = Field(DEFAULTS.steps, ge=1)
     batch_size: int = Field(DEFAULTS.batch_size, ge=1, le=512)
     hidden_size: int = Field(DEFAULTS.hidden_size, ge=1, le=256)
-    lr: float = Field(DEFAULTS.lr, gt=0, le=10)
+    lr: float = Field(DEFAULTS.lr, ge=1e-5, le=10)
     optimizer: OptimizerName = cast(OptimizerName, DEFAULTS.optimizer)
-    clip_norm: float | None = Field(DEFAULTS.clip_norm, gt=0, le=1e6)
+    clip_norm: float | None = Field(DEFAULTS.clip_norm, ge=1e-3, le=1e6)
     forget_bias: float = Field(DEFAULTS.forget_bias, ge=-100, le=100)
     w_rec: float | None = Field(DEFAULTS.w_rec, ge=-10, le=10)
     attractor_rate: float = Field(DEFAULTS.attractor_rate, ge=0, le=1)
@@ -307,6 +309,34 @@ async def train_ws(websocket: WebSocket) -> None:
     await TrainSession(websocket, settings, jobs_of(settings, websocket.app.state)).run()
 
 
+JS_SAFE_INTEGER = 2**53 - 1  # Number.MAX_SAFE_INTEGER
+
+
+def _box_number(value: float) -> str:
+    """A bound as a number box's min/max writes it: 0.00001 and 1000000, not 1e-05 and 1e+06."""
+    text = format(Decimal(repr(value)), "f")
+    return text.removesuffix(".0")
+
+
+def field_bounds(max_steps: int) -> dict[str, dict[str, str]]:
+    """The lab form's number boxes' min and max: TrainParams' own bounds (steps' maximum from
+    the settings), so the page checks a link against exactly what the server takes."""
+    bounds: dict[str, dict[str, str]] = {}
+    for name, info in TrainParams.model_fields.items():
+        box = {}
+        for rule in info.metadata:
+            if isinstance(rule, annotated_types.Ge):
+                box["min"] = _box_number(cast(float, rule.ge))
+            elif isinstance(rule, annotated_types.Le) and cast(float, rule.le) <= JS_SAFE_INTEGER:
+                # (a larger one, the seed's 2**63 - 1, is left to the server: a page's numbers
+                # cannot hold it exactly, and "a whole number of at least 0" says enough)
+                box["max"] = _box_number(cast(float, rule.le))
+        if box:
+            bounds[name] = box
+    bounds["steps"]["max"] = str(max_steps)
+    return bounds
+
+
 @router.get("/lab", response_class=HTMLResponse, name="page_lab", include_in_schema=False)
 def lab(request: Request) -> HTMLResponse:
     """The training lab: train rnn, irnn, lstm and gru side by side and watch the gradients."""
@@ -319,6 +349,7 @@ def lab(request: Request) -> HTMLResponse:
         "limits": {
             "max_train_steps": settings.max_train_steps,
             "max_train_seconds": settings.max_train_seconds,
+            "fields": field_bounds(settings.max_train_steps),
         },
     }
     context = {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from http_helpers import strict_json
 from websockets.exceptions import InvalidStatus
@@ -151,6 +153,7 @@ def test_step_and_time_caps(start_server) -> None:
         ('{"type": "start", "params": {"cells": []}}', "params.cells"),
         ('{"type": "start", "params": {"task": "adding", "gap": 1}}', "params.gap"),
         ('{"type": "start", "params": {"clip_norm": -1}}', "params.clip_norm"),
+        ('{"type": "start", "params": {"lr": 1e-6}}', "params.lr"),  # below the box's minimum
         ('{"type": "start", "params": 7}', "invalid params"),
         ('{"type": "train"}', 'send {"type": "start"'),
         ("[]", 'send {"type": "start"'),
@@ -209,3 +212,26 @@ def test_the_lab_page_links_its_socket_and_plotly(live_server) -> None:
     assert "/static/vendor/plotly.min.js" in page and "/static/js/lab.js" in page
     assert f"{live_server.ws_url}/api/v1/train" in page  # built by url_for, in the JSON block
     assert "<script>" not in page  # no inline script: the config is an application/json block
+
+
+def test_the_lab_form_boxes_take_exactly_what_the_server_takes(live_server) -> None:
+    # One source: every number box's min and max are TrainParams' bounds (steps: the setting).
+    page = httpx.get(f"{live_server.url}/lab", timeout=30).text
+    boxes = {
+        name: (low, high)
+        for name, low, high in re.findall(
+            r'data-param="(\w+)" type="number" min="([^"]*)"(?: max="([^"]*)")?', page
+        )
+    }
+    assert boxes == {
+        "gap": ("0", "1000"),
+        "steps": ("1", str(live_server.server.config.app.state.settings.max_train_steps)),
+        "lr": ("0.00001", "10"),
+        "clip_norm": ("0.001", "1000000"),
+        "hidden_size": ("1", "256"),
+        "batch_size": ("1", "512"),
+        "w_rec": ("-10", "10"),
+        "forget_bias": ("-100", "100"),
+        "attractor_rate": ("0", "1"),
+        "seed": ("0", ""),  # 2**63 - 1 is past a page's exact integers: the server checks it
+    }
