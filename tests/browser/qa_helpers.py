@@ -25,3 +25,25 @@ def query(page: Page) -> dict[str, list[str]]:
 def shot(page: Page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+GRAD_TRACES = "c => c.data.map(trace => trace.name)"
+GRAD_NOTES = "c => (c.layout.annotations || []).map(a => a.text)"
+
+
+def has_bound_line(page: Page) -> bool:
+    """Whether the gradient chart draws the dashed bound."""
+    names = page.locator("#grad-chart").evaluate(GRAD_TRACES)
+    return any(name.startswith("bound") for name in names)
+
+
+def expect_no_bound_line(page: Page, note: str, caption: str) -> None:
+    """The gradient chart without its bound: the note on the chart, the reason in the caption."""
+    chart = page.locator("#grad-chart")
+    page.wait_for_function("() => document.getElementById('grad-chart').data !== undefined")
+    names = chart.evaluate(GRAD_TRACES)
+    assert names[0] == "‖∂L/∂hₜ‖ hidden state"
+    assert not has_bound_line(page), names
+    assert chart.evaluate(GRAD_NOTES) == [note]
+    expect(chart.locator(".annotation-text")).to_have_text(note)
+    expect(page.locator('[data-panel="grad"] figcaption')).to_contain_text(caption)

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from qa_helpers import SHOTS, query, settled, shot
+from qa_helpers import SHOTS, expect_no_bound_line, has_bound_line, query, settled, shot
 
 pytestmark = pytest.mark.browser
-
-GRAD_TRACES = "c => c.data.map(trace => trace.name)"
-GRAD_NOTES = "c => (c.layout.annotations || []).map(a => a.text)"
 
 
 def open_settled(page: Page, url: str) -> None:
@@ -25,22 +22,12 @@ def open_settled(page: Page, url: str) -> None:
 
 def test_loss_all_hides_the_last_step_bound_and_says_why(page: Page, errors: list[str]) -> None:
     open_settled(page, "/?loss=all&w_rec=0.5")
-    chart = page.locator("#grad-chart")
-    page.wait_for_function("() => document.getElementById('grad-chart').data !== undefined")
-    names = chart.evaluate(GRAD_TRACES)
-    assert names[0] == "‖∂L/∂hₜ‖ hidden state"
-    assert not any(name.startswith("bound") for name in names), names
-    assert chart.evaluate(GRAD_NOTES) == ["no bound line: it covers the last step's loss only"]
-    expect(chart.locator(".annotation-text")).to_have_text(
-        "no bound line: it covers the last step's loss only"
-    )
-    expect(page.locator('[data-panel="grad"] figcaption')).to_contain_text(
-        "left out for loss “all”"
-    )
+    note = "no bound line: it covers the last step's loss only"
+    expect_no_bound_line(page, note, "left out for loss “all”")
     shot(page, "audit-loss-all")
     # The same link with loss "last" still draws the bound.
     open_settled(page, "/?w_rec=0.5")
-    assert any(name.startswith("bound") for name in chart.evaluate(GRAD_TRACES))
+    assert has_bound_line(page)
     assert errors == []
 
 

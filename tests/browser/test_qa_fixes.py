@@ -9,7 +9,7 @@ import math
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from qa_helpers import query, settled, shot
+from qa_helpers import expect_no_bound_line, has_bound_line, query, settled, shot
 
 pytestmark = pytest.mark.browser
 
@@ -261,29 +261,15 @@ def test_a_refused_first_request_never_says_computing(page: Page, errors: list[s
     assert [e for e in errors if "status of 422" not in e] == []
 
 
-GRAD_TRACES = "c => c.data.map(trace => trace.name)"
-GRAD_NOTES = "c => (c.layout.annotations || []).map(a => a.text)"
-
-
 def test_bidirectional_hides_the_forward_chains_bound(page: Page, errors: list[str]) -> None:
     page.emulate_media(reduced_motion="reduce")
     page.goto("/?w_rec=0.5")
     settled(page)
-    chart = page.locator("#grad-chart")
-    assert any(name.startswith("bound") for name in chart.evaluate(GRAD_TRACES))
+    assert has_bound_line(page)
     page.goto("/?w_rec=0.5&bidirectional=true")
     settled(page)
-    page.wait_for_function("() => document.getElementById('grad-chart').data !== undefined")
-    names = chart.evaluate(GRAD_TRACES)
-    assert names[0] == "‖∂L/∂hₜ‖ hidden state"
-    assert not any(name.startswith("bound") for name in names), names
-    assert chart.evaluate(GRAD_NOTES) == ["no bound line: it covers the forward chain only"]
-    expect(chart.locator(".annotation-text")).to_have_text(
-        "no bound line: it covers the forward chain only"
-    )
-    expect(page.locator('[data-panel="grad"] figcaption')).to_contain_text(
-        "left out when bidirectional"
-    )
+    note = "no bound line: it covers the forward chain only"
+    expect_no_bound_line(page, note, "left out when bidirectional")
     shot(page, "qa-bidirectional")
     assert errors == []
 
