@@ -69,7 +69,11 @@ class SimulationFields(BaseModel):
         "tanh", description="f of the vanilla RNN (LSTM and GRU use PyTorch's fixed ones)."
     )
     hidden_size: Int = Field(1, ge=1, description="H, neurons per direction.")
-    seq_len: Int = Field(20, ge=1, description="T, steps; taken from `inputs` when given.")
+    seq_len: Int = Field(
+        20,
+        ge=1,
+        description="T, steps; taken from `inputs` when given (if sent too, it must agree).",
+    )
     w_rec: Float = Field(
         1.0, description="W2, the feedback weight: spectral radius of the recurrent matrix."
     )
@@ -98,6 +102,13 @@ class SimulationFields(BaseModel):
     def _config(self, inputs: Any) -> SimConfig:
         fields = {name: getattr(self, name) for name in SimulationFields.model_fields}
         rows = None if inputs is None else normalise_inputs(inputs)
+        if rows is not None and "seq_len" in self.model_fields_set and self.seq_len != len(rows):
+            # Sent along with inputs, seq_len must agree with them: else one of the two is a slip.
+            raise ConfigError(
+                "seq_len",
+                f"is {self.seq_len} but inputs has {len(rows)} steps; leave seq_len out "
+                "(the inputs set it) or make the two agree",
+            )
         return SimConfig(**fields, inputs=rows)
 
 

@@ -236,3 +236,16 @@ def test_every_preset_runs_and_shows_what_its_caption_says(client: httpx.Client)
     assert both_ends[0] > -1 and both_ends[-1] > -1
     dogs = results["dogs-were-barking"]
     assert dogs["input_grad_log10"][1] < -2  # x2 ("dogs") hardly reaches the last step
+
+
+def test_seq_len_sent_with_inputs_must_agree_with_them(client: httpx.Client) -> None:
+    agreed = post(client, "/api/v1/simulate", {"inputs": [1, 0, 0], "seq_len": 3}).json()
+    assert agreed["params"]["seq_len"] == 3
+    # A result's params, sent back as a request, give the same result (seq_len agrees).
+    params = {k: v for k, v in agreed["params"].items() if v is not None}
+    again = post(client, "/api/v1/simulate", params).json()
+    assert again["grad_log10"] == agreed["grad_log10"]
+    clash = client.post("/api/v1/simulate", json={"inputs": [1, 0, 0], "seq_len": 10})
+    assert clash.status_code == 422
+    (error,) = clash.json()["detail"]
+    assert error["loc"] == ["body", "seq_len"] and "inputs has 3 steps" in error["msg"]

@@ -78,6 +78,7 @@ BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"inputs": [[0.0] * 65]}, "inputs"),
     ({"inputs": [True, False]}, "inputs"),
     ({"inputs": [1.0, 1e39], "dtype": "float32"}, "inputs"),
+    ({"inputs": [1, 0, 0], "seq_len": 10}, "seq_len"),  # sent along, it must agree
 ]
 
 BAD_QUERIES: list[tuple[str, str]] = [
@@ -92,6 +93,7 @@ BAD_QUERIES: list[tuple[str, str]] = [
     ("inputs=", "inputs"),
     ("inputs=1%200%200", "inputs"),  # spaces separate nothing: not the number 100
     ("inputs=1+2,3", "inputs"),
+    ("inputs=1,0,0&seq_len=5", "seq_len"),
     ("cell=transformer", "cell"),
     ("w_recc=1", "w_recc"),
     ("hidden_size=512&seq_len=2000", "hidden_size"),
