@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
+
+import numpy as np
 
 Cell = Literal["rnn", "lstm", "gru"]
 Activation = Literal["tanh", "relu", "sigmoid", "linear"]
@@ -93,28 +96,72 @@ class SimConfig:
 PARAM_NAMES = tuple(f.name for f in fields(SimConfig) if f.name != "extra")
 
 
+def is_number(value: Any) -> bool:
+    """A real number and not a bool: int, float, or numpy's integer and floating scalars."""
+    kind = type(value)
+    if kind is float or kind is int:  # the usual case, without the ABC check
+        return True
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def normalise_inputs(raw: Any) -> tuple[tuple[float, ...], ...]:
-    """Accept [T] numbers or [T][input_size] numbers; return a rectangular tuple of tuples."""
+    """Accept [T] numbers or [T][input_size] numbers (lists, tuples or an array);
+    return a rectangular tuple of tuples."""
+    if hasattr(raw, "tolist") and not isinstance(raw, list | tuple):
+        raw = raw.tolist()  # a numpy array (or a tensor): its rows as plain lists
     if not isinstance(raw, list | tuple) or len(raw) == 0:
         raise ConfigError("inputs", "give a non-empty list of numbers or of equal-length lists")
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw):
+    if all(is_number(v) for v in raw):
         rows: tuple[tuple[float, ...], ...] = tuple((float(v),) for v in raw)
     elif all(isinstance(r, list | tuple) for r in raw):
         width = len(raw[0])
         if width == 0 or any(len(r) != width for r in raw):
             raise ConfigError("inputs", "every step needs the same number of inputs (at least 1)")
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for r in raw for v in r):
+        if not all(is_number(v) for r in raw for v in r):
             raise ConfigError("inputs", "inputs must be numbers")
         rows = tuple(tuple(float(v) for v in r) for r in raw)
-    else:
+    elif any(isinstance(r, list | tuple) for r in raw):
         raise ConfigError("inputs", "mix of numbers and lists; use [T] or [T][input_size]")
+    else:
+        raise ConfigError("inputs", "inputs must be numbers")
     if not all(math.isfinite(v) for r in rows for v in r):
         raise ConfigError("inputs", "inputs must be finite numbers (no NaN or Infinity)")
     return rows
 
 
+WHOLE_FIELDS = ("hidden_size", "seq_len", "seed")
+NUMBER_FIELDS = ("w_rec", "w_in", "bias", "forget_bias", "clip_norm")
+
+
+def _typed(config: SimConfig) -> SimConfig:
+    """The config with numpy scalars as plain Python numbers (its params must be JSON), or
+    ConfigError naming a field whose value is not of its kind at all ("5", 2.5 for a size)."""
+    changes: dict[str, Any] = {}
+    for name in WHOLE_FIELDS:
+        value = getattr(config, name)
+        if type(value) is not int:
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+                raise ConfigError(name, f"must be a whole number, not {value!r}")
+            changes[name] = int(value)
+    for name in NUMBER_FIELDS:
+        value = getattr(config, name)
+        if type(value) is not float and not (value is None and name == "clip_norm"):
+            if not is_number(value):
+                raise ConfigError(name, f"must be a number, not {value!r}")
+            changes[name] = float(value)
+    if type(config.bidirectional) is not bool:
+        if not isinstance(config.bidirectional, np.bool_):
+            raise ConfigError(
+                "bidirectional", f"must be True or False, not {config.bidirectional!r}"
+            )
+        changes["bidirectional"] = bool(config.bidirectional)
+    return replace(config, **changes) if changes else config
+
+
 def validate(config: SimConfig, limits: Limits = Limits()) -> SimConfig:
-    """Check a config against the contract and `limits`; return it with seq_len made consistent."""
+    """Check a config against the contract and `limits`; return it with seq_len made consistent
+    and numbers as plain Python ints and floats."""
+    config = _typed(config)
 
     def choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         if value not in allowed:

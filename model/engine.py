@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
 from .cancel import Poll
-from .config import ConfigError, Limits, SimConfig, validate
+from .config import ConfigError, Limits, SimConfig, normalise_inputs, validate
 from .passes import (
     Pass,
     concat_directions,
@@ -65,15 +65,38 @@ def resolve_device(name: str) -> torch.device:
     return torch.device("cuda", torch.cuda.current_device())
 
 
+SWEEP_RANGE_FIELDS = ("w_rec_min", "w_rec_max", "steps")  # the HTTP sweep's; Python takes values
+
+
 def _prepare(
-    config: SimConfig | None, limits: Limits, overrides: dict[str, Any]
+    config: SimConfig | Mapping[str, Any] | None, limits: Limits, overrides: dict[str, Any]
 ) -> tuple[SimConfig, torch.device, torch.dtype]:
+    if isinstance(config, Mapping):  # simulate({"seq_len": 7}): the fields as a dict
+        overrides = {**config, **overrides}
+        config = None
+    if config is not None and not isinstance(config, SimConfig):
+        raise TypeError(f"config must be a SimConfig or a dict of its fields, not {config!r}")
     config = config or SimConfig()
     if overrides:
         unknown = sorted(set(overrides) - set(SimConfig.__dataclass_fields__))
         if unknown:
+            if unknown[0] in SWEEP_RANGE_FIELDS:
+                raise ConfigError(
+                    unknown[0],
+                    "is the HTTP sweep's; here give w_rec_values, e.g. numpy.linspace(0, 3, 61)",
+                )
             raise ConfigError(unknown[0], "is not a simulation parameter")
         config = config.with_(**overrides)
+        if "seq_len" in overrides and config.inputs is not None:
+            # As the HTTP API: a seq_len given along with inputs must agree with their count
+            # (bad inputs are reported as such first).
+            count = len(normalise_inputs(config.inputs))
+            if count != overrides["seq_len"]:
+                raise ConfigError(
+                    "seq_len",
+                    f"is {overrides['seq_len']} but inputs has {count} steps; leave seq_len "
+                    "out (the inputs set it) or make the two agree",
+                )
     config = validate(config, limits)
     return config, resolve_device(config.device), torch_dtype(config)
 
@@ -118,7 +141,7 @@ def _numpy(x: torch.Tensor) -> np.ndarray:
 
 @torch.inference_mode()
 def simulate(
-    config: SimConfig | None = None,
+    config: SimConfig | Mapping[str, Any] | None = None,
     *,
     limits: Limits = DEFAULT_LIMITS,
     should_stop: Callable[[], bool] | None = None,
@@ -126,8 +149,9 @@ def simulate(
 ) -> SimResult:
     """Run one configuration forward and back through time; see SimResult for every field.
 
-    `overrides` are SimConfig fields: simulate(w_rec=0.1, activation="linear", seq_len=5).
-    Raises ConfigError for bad input and Cancelled when should_stop() returns True.
+    `overrides` are SimConfig fields: simulate(w_rec=0.1, activation="linear", seq_len=5); a dict
+    of them may stand for `config`. numpy numbers and arrays are taken as Python's. Raises
+    ConfigError for bad input (its `field` names it) and Cancelled when should_stop() is True.
     growth_per_step always uses loss "last" on the forward chain, whatever the request's loss:
     with loss "all" a second batch row runs that chain alongside.
     """
@@ -198,7 +222,7 @@ def simulate(
 
 @torch.inference_mode()
 def sweep(
-    config: SimConfig | None = None,
+    config: SimConfig | Mapping[str, Any] | None = None,
     w_rec_values: Sequence[float] = DEFAULT_SWEEP,
     *,
     limits: Limits = DEFAULT_LIMITS,
