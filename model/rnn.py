@@ -44,8 +44,9 @@ def log10_slope(activation: str, a: torch.Tensor) -> torch.Tensor:
         mag = a.abs()
         return (-mag - 2 * torch.log1p(torch.exp(-mag))) / LN10
     if activation == "relu":
-        # PyTorch's relu' is 0 at a = 0, so the zero pre-activation is a dead unit too.
-        return torch.where(a > 0, 0.0, float("-inf")).to(a.dtype)
+        # As PyTorch's relu backward: 0 where a <= 0 (a = 0 is a dead unit too), 1 elsewhere,
+        # a NaN pre-activation (inf - inf) included, which passes the gradient on.
+        return torch.where(a <= 0, float("-inf"), 0.0).to(a.dtype)
     return torch.zeros_like(a)
 
 
@@ -113,7 +114,8 @@ class RnnStep:
             # NaN (inf / inf past cosh's range) fails >= and so counts as rough too
             self.rough = (~(ratio.amin(dim=(1, 2, 3)) >= floor)).tolist()
         elif activation == "relu":
-            self.slope = (trace.pre > 0).to(trace.pre.dtype).unbind(0)  # T x (D, N, H) f' itself
+            # f' itself, 1 at a NaN pre-activation as in PyTorch (see log10_slope)
+            self.slope = (~(trace.pre <= 0)).to(trace.pre.dtype).unbind(0)  # T x (D, N, H)
 
     def preact(
         self, t: int, v: torch.Tensor

@@ -61,8 +61,8 @@ def log10_slope(activation: str, a: np.ndarray) -> np.ndarray:
         return (math.log(2.0) - mag - np.log1p(np.exp(-2 * mag))) * (2 / LN10)
     if activation == "sigmoid":
         return (-mag - 2 * np.log1p(np.exp(-mag))) / LN10
-    if activation == "relu":
-        return np.where(a > 0, 0.0, -np.inf)
+    if activation == "relu":  # as model.rnn.log10_slope: a NaN pre-activation passes
+        return np.where(a <= 0, -np.inf, 0.0)
     return np.zeros_like(a)
 
 
@@ -128,8 +128,8 @@ def slopes(activation: str, pre: np.ndarray) -> Slopes:
     flat = np.zeros(pre.shape[0])  # (T,)
     if activation == "linear":
         return Slopes(None, flat, [], pre)
-    if activation == "relu":
-        return Slopes((pre > 0).astype(np.float64), flat, [], pre)
+    if activation == "relu":  # 1 at a NaN pre-activation, as PyTorch's relu backward
+        return Slopes((~(pre <= 0)).astype(np.float64), flat, [], pre)
     # numpy reduces the short rows of a (T, H) array one by one; over the rows of (H, T), at once
     a_min = np.abs(pre.T, order="C").min(axis=0)[:, None]  # (T, 1) where f' peaks
     with np.errstate(over="ignore", invalid="ignore"):

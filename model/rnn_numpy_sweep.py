@@ -103,7 +103,8 @@ def forward(
             continue
         r = ratio_c[t]
         if not split:
-            np.greater(a, 0.0, out=r)  # relu: f' itself
+            # relu: f' itself, 1 - [a <= 0], so 1 at a NaN pre-activation as in PyTorch
+            np.subtract(1.0, np.less_equal(a, 0.0, out=r), out=r)
             continue
         np.minimum.reduce(np.abs(a, out=r), axis=-2, out=a_min_c[t])
         if activation == "tanh":  # (cosh(a_min) / cosh(a))**2 in [0, 1]

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch_reference import torch_module_hidden, unrolled
 
-from model import simulate
+from model import simulate, sweep
 
 # Each test runs on the numpy path (the CPU float64 default) and on the torch pass.
 pytestmark = pytest.mark.usefixtures("engine_path")
@@ -122,3 +122,28 @@ def test_input_gradient_matches_finite_differences(index: int) -> None:
     numeric = (loss_at(eps) - loss_at(-eps)) / (2 * eps)
     exact = 10 ** simulate(inputs=base, **config).input_grad_log10[index]
     assert exact == pytest.approx(abs(numeric), rel=1e-7)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_relu_unit_whose_pre_activation_is_nan_passes_the_gradient_as_pytorch_does(
+    bidirectional: bool,
+) -> None:
+    # inf - inf in the forward pass: PyTorch's relu backward masks only a <= 0, so a NaN
+    # pre-activation passes the gradient on (f' = 1); it used to be read as a dead unit, which
+    # made exact zeros (null) and a growth of 0 out of finite gradients.
+    config = dict(activation="relu", inputs=[1e308, -1e308] * 5, w_in=1000.0, w_rec=-1.0)
+    result = simulate(**config, hidden_size=2, bidirectional=bidirectional, loss="all")
+    assert np.isnan(result.hidden).any()
+    data = result.to_dict()
+    ref = unrolled(data)
+    got = logs(data["grad_log10"])
+    assert np.isfinite(ref.grad_log10.numpy()).all()
+    np.testing.assert_allclose(got, ref.grad_log10.numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        logs(data["input_grad_log10"]), ref.input_grad_log10.numpy(), rtol=0, atol=1e-9
+    )
+    # the sweep's rows agree with simulate() (numpy sweep and torch pass alike)
+    row = sweep(**config, hidden_size=2, bidirectional=bidirectional, w_rec_values=[-1.0])
+    last = simulate(**config, hidden_size=2, bidirectional=bidirectional)
+    np.testing.assert_allclose(row.grad_log10[0], last.grad_log10, rtol=0, atol=1e-12)
+    assert row.growth_per_step[0] == pytest.approx(last.growth_per_step, rel=1e-12)
