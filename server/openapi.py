@@ -26,25 +26,12 @@ def _bounds(settings: Settings) -> dict[str, dict[str, Any]]:
         "steps": {"maximum": settings.max_sweep_steps},
         **{name: weight for name in ("w_rec", "w_in", "bias", "forget_bias")},
         **{name: weight for name in ("w_rec_min", "w_rec_max")},
-        # pydantic writes the body's bound as the float 2**63, one past the largest seed
+        # FastAPI's document writes the body's bound as the float 2**63, one past the largest seed
         "seed": {"minimum": 0, "maximum": SEED_MAX},
     }
 
 
-# pydantic leaves a bound it cannot place under its own name: JSON Schema's names for them
-SCHEMA_KEYWORDS = {
-    "gt": "exclusiveMinimum",
-    "ge": "minimum",
-    "lt": "exclusiveMaximum",
-    "le": "maximum",
-}
-
-
 def _limit_schema(name: str, schema: dict[str, Any], settings: Settings) -> None:
-    for variant in [schema, *schema.get("anyOf", [])]:
-        for short, keyword in SCHEMA_KEYWORDS.items():
-            if short in variant:
-                variant[keyword] = variant.pop(short)
     schema.update(_bounds(settings).get(name, {}))
     if name == "w_rec_values":
         for variant in schema.get("anyOf", [schema]):

@@ -53,8 +53,10 @@ Inputs = Annotated[
     Annotated[Numbers, Tag("numbers")] | Annotated[Rows, Tag("rows")],
     Discriminator(_inputs_shape),
 ]
-# Constraints go inside the Optional: on the union itself pydantic documents them wrongly.
-PositiveFloat = Annotated[Float, Field(gt=0)]
+# Constraints go inside the Optional: on the union itself pydantic documents them wrongly. The
+# bound comes before the validator: on top of the ready-made Float pydantic's schema says "gt"
+# where JSON Schema's word is exclusiveMinimum.
+PositiveFloat = Annotated[float, Field(gt=0), BeforeValidator(_not_bool)]
 
 
 class SimulationFields(BaseModel):
