@@ -129,6 +129,17 @@ def normalise_inputs(raw: Any) -> tuple[tuple[float, ...], ...]:
     return rows
 
 
+def check_seq_len_agrees(seq_len: Any, steps: int) -> None:
+    """A seq_len sent along with explicit inputs of `steps` steps must agree with them: the
+    inputs set T, and a different seq_len beside them is a slip in one of the two."""
+    if seq_len != steps:
+        raise ConfigError(
+            "seq_len",
+            f"is {seq_len} but inputs has {steps} steps; leave seq_len out (the inputs set it) "
+            "or make the two agree",
+        )
+
+
 WHOLE_FIELDS = ("hidden_size", "seq_len", "seed")
 NUMBER_FIELDS = ("w_rec", "w_in", "bias", "forget_bias", "clip_norm")
 

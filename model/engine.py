@@ -12,7 +12,14 @@ import numpy as np
 import torch
 
 from .cancel import Poll
-from .config import ConfigError, Limits, SimConfig, normalise_inputs, validate
+from .config import (
+    ConfigError,
+    Limits,
+    SimConfig,
+    check_seq_len_agrees,
+    normalise_inputs,
+    validate,
+)
 from .passes import (
     Pass,
     concat_directions,
@@ -88,15 +95,8 @@ def _prepare(
             raise ConfigError(unknown[0], "is not a simulation parameter")
         config = config.with_(**overrides)
         if "seq_len" in overrides and config.inputs is not None:
-            # As the HTTP API: a seq_len given along with inputs must agree with their count
-            # (bad inputs are reported as such first).
-            count = len(normalise_inputs(config.inputs))
-            if count != overrides["seq_len"]:
-                raise ConfigError(
-                    "seq_len",
-                    f"is {overrides['seq_len']} but inputs has {count} steps; leave seq_len "
-                    "out (the inputs set it) or make the two agree",
-                )
+            # as the HTTP API (bad inputs are reported as such first)
+            check_seq_len_agrees(overrides["seq_len"], len(normalise_inputs(config.inputs)))
     config = validate(config, limits)
     return config, resolve_device(config.device), torch_dtype(config)
 

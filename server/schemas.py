@@ -15,7 +15,13 @@ from pydantic import (
     field_validator,
 )
 
-from model.config import SEED_MAX, ConfigError, SimConfig, normalise_inputs
+from model.config import (
+    SEED_MAX,
+    ConfigError,
+    SimConfig,
+    check_seq_len_agrees,
+    normalise_inputs,
+)
 from server import examples
 
 # Plain decimal numbers; one beyond float64's range (1e400) is refused later as infinite.
@@ -104,13 +110,8 @@ class SimulationFields(BaseModel):
     def _config(self, inputs: Any) -> SimConfig:
         fields = {name: getattr(self, name) for name in SimulationFields.model_fields}
         rows = None if inputs is None else normalise_inputs(inputs)
-        if rows is not None and "seq_len" in self.model_fields_set and self.seq_len != len(rows):
-            # Sent along with inputs, seq_len must agree with them: else one of the two is a slip.
-            raise ConfigError(
-                "seq_len",
-                f"is {self.seq_len} but inputs has {len(rows)} steps; leave seq_len out "
-                "(the inputs set it) or make the two agree",
-            )
+        if rows is not None and "seq_len" in self.model_fields_set:
+            check_seq_len_agrees(self.seq_len, len(rows))
         return SimConfig(**fields, inputs=rows)
 
 
