@@ -18,6 +18,13 @@ def settled(page: Page) -> None:
     expect(page.locator("body")).to_have_attribute("data-busy", "false")
 
 
+def open_settled(page: Page, url: str) -> None:
+    """Open `url` with reduced motion (no animation to wait out) and wait until it is drawn."""
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(url)
+    settled(page)
+
+
 def query(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 

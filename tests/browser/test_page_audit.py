@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from qa_helpers import SHOTS, expect_no_bound_line, has_bound_line, query, settled, shot
+from qa_helpers import (
+    SHOTS,
+    expect_no_bound_line,
+    has_bound_line,
+    open_settled,
+    query,
+    settled,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def open_settled(page: Page, url: str) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto(url)
-    settled(page)
 
 
 # ---- 1. loss "all" and bidirectional: no misleading bound, a readout that is true ----------

@@ -9,7 +9,7 @@ import math
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from qa_helpers import expect_no_bound_line, has_bound_line, query, settled, shot
+from qa_helpers import expect_no_bound_line, has_bound_line, open_settled, query, settled, shot
 
 pytestmark = pytest.mark.browser
 
@@ -34,9 +34,7 @@ def wait_quietly(page: Page, condition: str, arg: object = None) -> None:
 
 def test_charts_fit_their_boxes_after_cell_changes(page: Page, errors: list[str]) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/")
-    settled(page)
+    open_settled(page, "/")
     page.wait_for_function("() => document.getElementById('sweep-chart').data !== undefined")
     for cell in ("lstm", "gru", "rnn"):
         page.locator("#ctl-cell").select_option(cell)
@@ -74,9 +72,7 @@ AXIS_TITLE = """chart => {
 
 
 def test_axis_title_clears_tick_labels_after_cell_changes(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/")
-    settled(page)
+    open_settled(page, "/")
     fresh = {
         name: page.locator(f"#{name}-chart").evaluate(AXIS_TITLE) for name in ("grad", "hidden")
     }
@@ -177,9 +173,7 @@ def test_query_values_not_used_as_given_are_reported(
     shown: str | None,
     rewritten: dict[str, list[str]],
 ) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto(f"/?{search}")
-    settled(page)
+    open_settled(page, f"/?{search}")
     box = page.locator("#query-notice")
     if notice is None:
         expect(box).to_be_hidden()
@@ -202,9 +196,7 @@ def dimmed(page: Page, selector: str) -> bool:
 
 
 def test_a_refused_edit_marks_the_views_stale(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?hidden_size=512&w_rec=0.5")
-    settled(page)
+    open_settled(page, "/?hidden_size=512&w_rec=0.5")
     expect(page.locator("#regime")).to_have_text("vanishing")
     expect(page.locator("body")).to_have_attribute("data-stream", "open")
     # H = 512 over T = 2000 is more work than the server takes: it refuses the request.
@@ -262,9 +254,7 @@ def test_a_refused_first_request_never_says_computing(page: Page, errors: list[s
 
 
 def test_bidirectional_hides_the_forward_chains_bound(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?w_rec=0.5")
-    settled(page)
+    open_settled(page, "/?w_rec=0.5")
     assert has_bound_line(page)
     page.goto("/?w_rec=0.5&bidirectional=true")
     settled(page)
@@ -298,9 +288,7 @@ def test_headline_speaks_of_the_first_nonzero_input(page: Page, errors: list[str
     # tanh, W2 = 0.5: x2's factor is far from x1's, so the test tells them apart.
     x2 = result["input_grad_log10"][1]
     assert abs(x2 - (result["input_grad_log10"][0] or 0)) > 0.1
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/")
-    settled(page)
+    open_settled(page, "/")
     page.locator("#ctl-preset").select_option("dogs-were-barking")
     settled(page)
     expected = f"x₂ reaches ŷ{str(T).translate(SUB)} multiplied by {pow10_text(x2)}."
@@ -313,9 +301,7 @@ def test_headline_speaks_of_the_first_nonzero_input(page: Page, errors: list[str
 
 
 def test_explicit_inputs_set_the_steps_field_and_the_url(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?seq_len=30")
-    settled(page)
+    open_settled(page, "/?seq_len=30")
     page.locator("#ctl-inputs").fill("1, 0, 0, 0, 0")
     page.locator("#ctl-inputs").press("Enter")
     settled(page)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from qa_helpers import query, settled, shot
+from qa_helpers import open_settled, query, settled, shot
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,7 @@ def ticks(chart: Locator, axis: str) -> list[str]:
 @pytest.mark.parametrize("seq_len", [1, 2, 3, 7])
 def test_step_axes_tick_whole_steps(page: Page, errors: list[str], seq_len: int) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
-    page.emulate_media(reduced_motion="reduce")
-    page.goto(f"/?seq_len={seq_len}")
-    settled(page)
+    open_settled(page, f"/?seq_len={seq_len}")
     sweep_drawn(page)
     steps = [str(t) for t in range(1, seq_len + 1)]
     for chart in ("#grad-chart", "#hidden-chart"):
@@ -50,9 +48,7 @@ def test_step_axes_tick_whole_steps(page: Page, errors: list[str], seq_len: int)
 
 
 def test_long_step_axes_tick_whole_steps(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?seq_len=13")
-    settled(page)
+    open_settled(page, "/?seq_len=13")
     sweep_drawn(page)
     for chart, axis in (("#grad-chart", "x"), ("#hidden-chart", "x"), ("#sweep-chart", "y")):
         labels = ticks(page.locator(chart), axis)
@@ -61,9 +57,7 @@ def test_long_step_axes_tick_whole_steps(page: Page, errors: list[str]) -> None:
 
 
 def test_readout_at_one_step_says_there_is_no_step_back(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?seq_len=1")
-    settled(page)
+    open_settled(page, "/?seq_len=1")
     text = page.locator("#readout-text").inner_text()
     assert "Each step back" not in text
     assert "no step back to multiply" in text
@@ -91,9 +85,7 @@ def test_readout_at_one_step_says_there_is_no_step_back(page: Page, errors: list
 def test_hidden_heatmap_names_its_rows(
     page: Page, errors: list[str], search: str, rows: list[str]
 ) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto(f"/?{search}")
-    settled(page)
+    open_settled(page, f"/?{search}")
     hidden = page.locator("#hidden-chart")
     assert ticks(hidden, "y") == rows
     if "bidirectional" in search:
@@ -103,9 +95,7 @@ def test_hidden_heatmap_names_its_rows(
 
 
 def test_bidirectional_wide_heatmap_ticks_stay_few(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?bidirectional=true&hidden_size=64&seq_len=5")
-    settled(page)
+    open_settled(page, "/?bidirectional=true&hidden_size=64&seq_len=5")
     labels = ticks(page.locator("#hidden-chart"), "y")
     assert 4 <= len(labels) <= 16, labels
     assert labels[0] == "1 →" and "1 ←" in labels, labels
@@ -140,9 +130,7 @@ def test_embed_gates_chart_and_controls_fit(page: Page, errors: list[str]) -> No
 
 
 def test_keyboard_burst_on_the_slider_is_one_history_entry(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?seq_len=5")
-    settled(page)
+    open_settled(page, "/?seq_len=5")
     slider = page.locator("#w-rec")
     slider.focus()
     for _ in range(5):
@@ -173,9 +161,7 @@ def test_keyboard_burst_on_the_slider_is_one_history_entry(page: Page, errors: l
 
 
 def test_a_different_control_starts_a_new_history_entry(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/?seq_len=5")
-    settled(page)
+    open_settled(page, "/?seq_len=5")
     page.locator("#w-rec").focus()
     page.keyboard.press("ArrowLeft")
     page.locator("#ctl-cell").select_option("gru")
@@ -195,9 +181,7 @@ SWEEP_NULLS = """() => {
 
 
 def test_phase_diagram_caption_explains_blank_cells(page: Page, errors: list[str]) -> None:
-    page.emulate_media(reduced_motion="reduce")
-    page.goto("/")
-    settled(page)
+    open_settled(page, "/")
     sweep_drawn(page)
     # Vanilla linear RNN: at W2 = 0 nothing flows back past the last step, so those cells are blank.
     assert page.evaluate(SWEEP_NULLS)
