@@ -34,6 +34,13 @@ def sent_starts(page: Page) -> list[dict[str, Any]]:
     return starts
 
 
+def train_to_the_end(page: Page, url: str, timeout: float = 5_000) -> None:
+    """Open the lab at `url`, press Start and wait until the run is done."""
+    page.goto(url)
+    page.locator("#lab-start").click()
+    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=timeout)
+
+
 def test_numbers_with_an_exponent_are_read_as_the_box_reads_them(
     page: Page, errors: list[str]
 ) -> None:
@@ -154,9 +161,9 @@ def test_log_axis_labels_read_as_their_values_and_do_not_overlap(
     page: Page, errors: list[str]
 ) -> None:
     # The adding problem's loss stays within one decade (0.1 … 1): QA saw "1, 9, 8 … 2".
-    page.goto("/lab?task=adding&gap=10&steps=30&cells=lstm,gru&hidden_size=8")
-    page.locator("#lab-start").click()
-    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    train_to_the_end(
+        page, "/lab?task=adding&gap=10&steps=30&cells=lstm,gru&hidden_size=8", timeout=60_000
+    )
     page.wait_for_timeout(300)  # the last frame's redraw
     loss = check_log_ticks(page, "lab-loss-chart")
     norm = check_log_ticks(page, "lab-norm-chart")
@@ -171,9 +178,11 @@ def test_an_exact_zero_loss_sits_on_the_floor_and_is_explained(
     page: Page, errors: list[str]
 ) -> None:
     # The "clipped" preset's IRNN reaches a held-out loss of exactly 0 within ~60 steps.
-    page.goto("/lab?cells=irnn&gap=20&steps=80&optimizer=sgd&lr=0.1&w_rec=3&hidden_size=16")
-    page.locator("#lab-start").click()
-    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=90_000)
+    train_to_the_end(
+        page,
+        "/lab?cells=irnn&gap=20&steps=80&optimizer=sgd&lr=0.1&w_rec=3&hidden_size=16",
+        timeout=90_000,
+    )
     page.wait_for_timeout(300)
     (curve,) = page.evaluate(
         """() => document.getElementById("lab-loss-chart").data.map((t) => ({
@@ -207,9 +216,7 @@ def test_a_phone_shows_no_mode_bar_and_a_desktop_keeps_png_download(
 ) -> None:
     # QA: on a 390 px phone the mode bar covered the legends and the heatmaps' top rows.
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"/lab?{SMALL}&steps=3&gap=10")
-    page.locator("#lab-start").click()
-    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    train_to_the_end(page, f"/lab?{SMALL}&steps=3&gap=10", timeout=60_000)
     page.wait_for_timeout(300)  # the last frame's redraw
     assert page.locator(".js-plotly-plot").count() == 4  # accuracy, loss, norm, one heatmap
     expect(page.locator(".modebar:visible")).to_have_count(0)
@@ -230,9 +237,7 @@ def test_a_phone_shows_no_mode_bar_and_a_desktop_keeps_png_download(
 
 
 def test_one_step_reads_in_the_singular(page: Page, errors: list[str]) -> None:
-    page.goto(f"/lab?{SMALL}&steps=1&gap=3")
-    page.locator("#lab-start").click()
-    expect(page.locator("body")).to_have_attribute("data-lab", "done", timeout=60_000)
+    train_to_the_end(page, f"/lab?{SMALL}&steps=1&gap=3", timeout=60_000)
     expect(page.locator("#lab-status")).to_have_text("1 step, done.")
     assert errors == []
 
