@@ -27,6 +27,10 @@ export function influenceSentence(result, state) {
   return `x${subscript(k + 1)} reaches ${target} multiplied by ${factor}.`;
 }
 
+// What the factor per step back does to the gradient, by regime. "Stable" allows up to 1% a
+// step, which still compounds over long chains: no "holds steady".
+const FATE = { vanishing: "vanishes", exploding: "explodes", stable: "changes little from one step to the next" };
+
 /** The mechanism: the factor per step back, and the gradient at both ends of the chain.
  * growth_per_step is always measured on the forward chain from the last step's loss; with a loss
  * on every step, or a backward chain, each hₜ also has outputs nearby, so the sentence says what
@@ -42,14 +46,11 @@ export function growthSentence(result, state = {}) {
   const nearby = nearbyOutputs(state);
   if (!nearby) {
     if (growth === 0) return `The gradient dies on the way back: a step multiplies it by 0. The gradient is ${ends}.`;
-    // "Stable" allows up to 1% a step, which still compounds over long chains: no "holds steady".
-    const word = { vanishing: "it vanishes", exploding: "it explodes", stable: "it changes little from one step to the next" }[result.regime];
-    return `Each step back multiplies the gradient by about ${formatNumber(growth)}, so ${word}. The gradient is ${ends}.`;
+    return `Each step back multiplies the gradient by about ${formatNumber(growth)}, so it ${FATE[result.regime]}. The gradient is ${ends}.`;
   }
   const chain = state.bidirectional ? "Along the forward chain" : "Along the chain";
   const factor = growth === 0 ? "0" : `about ${formatNumber(growth)}`;
-  const fate = growth === 0 ? "dies"
-    : { vanishing: "vanishes", exploding: "explodes", stable: "changes little from one step to the next" }[result.regime];
+  const fate = growth === 0 ? "dies" : FATE[result.regime];
   return `${chain} each step back multiplies the gradient by ${factor}, so a distant output's signal ${fate}; ${nearby}. The total gradient is ${ends}.`;
 }
 
