@@ -61,6 +61,25 @@ def json_float(value: float | None) -> float | None:
     return float(value)
 
 
+def _c_array(array: np.ndarray) -> np.ndarray:
+    """float64 in C order: what numpy-aware encoders read directly (a no-op when it is already)."""
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def _lists(fields: dict[str, Any]) -> dict[str, Any]:
+    """json_fields() with its arrays, and those of its weights and gates, as json_list's lists."""
+    out: dict[str, Any] = {}
+    with np.errstate(over="ignore"):  # _json_list's finiteness test may overflow
+        for key, value in fields.items():
+            if isinstance(value, np.ndarray):
+                out[key] = _json_list(value)
+            elif key in ("weights", "gates"):
+                out[key] = {name: _json_list(array) for name, array in value.items()}
+            else:
+                out[key] = value
+    return out
+
+
 def normal_powers(log10_values: np.ndarray) -> np.ndarray:
     """10**x where that is 0 or a normal finite float64; NaN elsewhere (null in JSON)."""
     log10_values = np.asarray(log10_values, dtype=np.float64)
@@ -111,34 +130,39 @@ class SimResult:
             return None
         return normal_or_none(self.param_grad_log10)
 
+    def json_fields(self) -> dict[str, Any]:
+        """The contract's keys with C-contiguous float64 arrays in place of lists (NaN and
+        +-Infinity stand for null): what a numpy-aware JSON encoder writes without lists.
+        """
+        out: dict[str, Any] = {
+            "params": self.params,
+            "hidden": _c_array(self.hidden),
+            "grad_log10": _c_array(self.grad_log10),
+            "grad_norm": self.grad_norm,
+            "input_grad_log10": _c_array(self.input_grad_log10),
+            "step_bound_log10": _c_array(self.step_bound_log10),
+            "growth_per_step": json_float(self.growth_per_step),
+            "regime": self.regime,
+            "weights": {name: _c_array(value) for name, value in self.weights.items()},
+            "inputs": _c_array(self.inputs),
+            "device": self.device,
+            "elapsed_ms": json_float(self.elapsed_ms),
+            "param_grad_norm": json_float(self.param_grad_norm),
+            "param_grad_log10": json_float(self.param_grad_log10),
+            "clipped_param_grad_norm": json_float(self.clipped_param_grad_norm),
+            "loss_value": json_float(self.loss_value),
+        }
+        if self.cell_state is not None:
+            out["cell_state"] = _c_array(self.cell_state)
+        if self.gates is not None:
+            out["gates"] = {name: _c_array(value) for name, value in self.gates.items()}
+        if self.cell_grad_log10 is not None:
+            out["cell_grad_log10"] = _c_array(self.cell_grad_log10)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """Strict-JSON-ready dict with the contract's keys (json.dumps(allow_nan=False) works)."""
-        with np.errstate(over="ignore"):  # _json_list's finiteness test may overflow
-            out: dict[str, Any] = {
-                "params": self.params,
-                "hidden": _json_list(self.hidden),
-                "grad_log10": _json_list(self.grad_log10),
-                "grad_norm": _json_list(self.grad_norm),
-                "input_grad_log10": _json_list(self.input_grad_log10),
-                "step_bound_log10": _json_list(self.step_bound_log10),
-                "growth_per_step": json_float(self.growth_per_step),
-                "regime": self.regime,
-                "weights": {name: _json_list(value) for name, value in self.weights.items()},
-                "inputs": _json_list(self.inputs),
-                "device": self.device,
-                "elapsed_ms": json_float(self.elapsed_ms),
-                "param_grad_norm": json_float(self.param_grad_norm),
-                "param_grad_log10": json_float(self.param_grad_log10),
-                "clipped_param_grad_norm": json_float(self.clipped_param_grad_norm),
-                "loss_value": json_float(self.loss_value),
-            }
-            if self.cell_state is not None:
-                out["cell_state"] = _json_list(self.cell_state)
-            if self.gates is not None:
-                out["gates"] = {name: _json_list(value) for name, value in self.gates.items()}
-            if self.cell_grad_log10 is not None:
-                out["cell_grad_log10"] = _json_list(self.cell_grad_log10)
-        return out
+        return _lists(self.json_fields())
 
     def figure(self) -> go.Figure:
         """Plotly figure: grad_log10 against t (top) and the hidden state against t (bottom)."""
@@ -159,17 +183,21 @@ class SweepResult:
     device: str
     elapsed_ms: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """Strict-JSON-ready dict: params, w_rec_values, grad_log10, growth_per_step, regime, ..."""
+    def json_fields(self) -> dict[str, Any]:
+        """As SimResult.json_fields: arrays (NaN for null) where to_dict() has lists."""
         return {
             "params": self.params,
-            "w_rec_values": json_list(self.w_rec_values),
-            "grad_log10": json_list(self.grad_log10),
-            "growth_per_step": json_list(self.growth_per_step),
+            "w_rec_values": _c_array(self.w_rec_values),
+            "grad_log10": _c_array(self.grad_log10),
+            "growth_per_step": _c_array(self.growth_per_step),
             "regime": list(self.regime),
             "device": self.device,
             "elapsed_ms": json_float(self.elapsed_ms),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Strict-JSON-ready dict: params, w_rec_values, grad_log10, growth_per_step, regime, ..."""
+        return _lists(self.json_fields())
 
     def figure(self) -> go.Figure:
         """Plotly heatmap of grad_log10 over (step t, w_rec): the phase diagram."""

