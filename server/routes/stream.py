@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 from starlette.websockets import WebSocketDisconnect
 
 import model
@@ -16,6 +16,7 @@ from model.config import ConfigError
 from server.compute import Compute, LatestRequest
 from server.errors import params_error
 from server.frames import stream_frames
+from server.jsonio import dumps, loads
 from server.pool import PoolFull
 from server.schemas import SimulateRequest
 from server.settings import Settings
@@ -92,7 +93,7 @@ class StreamSession:
             await asyncio.gather(job, return_exceptions=True)
 
     async def send(self, frame: dict[str, Any] | bytes) -> None:
-        text = frame if isinstance(frame, bytes) else to_json(frame, inf_nan_mode="null")
+        text = frame if isinstance(frame, bytes) else dumps(frame)
         async with self.send_lock:
             await self.websocket.send_text(text.decode())
 
@@ -160,9 +161,9 @@ class StreamSession:
             await self.error(request.frame_id, "internal server error")
             return
         frame_id = request.frame_id  # fixed since the request started
-        for frame in stream_frames(frame_id, from_json(body)):
+        for frame in stream_frames(frame_id, loads(body)):
             await self.send(frame)
-        done = b'{"type":"done","id":' + to_json(frame_id) + b',"result":' + body + b"}"
+        done = b'{"type":"done","id":' + dumps(frame_id) + b',"result":' + body + b"}"
         await self.send(done)
 
 

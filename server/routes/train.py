@@ -50,7 +50,7 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 from starlette.websockets import WebSocketDisconnect
 
 from model.config import SEED_MAX, ConfigError
@@ -65,6 +65,7 @@ from model.train import (
     validate,
 )
 from server.errors import params_error
+from server.jsonio import dumps
 from server.routes.stream import accept_if_origin_allowed
 from server.settings import Settings
 
@@ -194,7 +195,7 @@ class TrainSession:
 
     async def send(self, frame: dict[str, Any]) -> None:
         async with self.send_lock:
-            await self.websocket.send_text(to_json(frame, inf_nan_mode="null").decode())
+            await self.websocket.send_text(dumps(frame).decode())
 
     async def error(self, detail: str, **extra: Any) -> None:
         await self.send({"type": "error", "detail": detail, **extra})

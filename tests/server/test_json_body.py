@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import model
-from server.compute import _to_json
+from server.jsonio import dumps
 
 
 def strict_loads(body: bytes) -> Any:
@@ -46,20 +46,20 @@ SIMULATIONS = [
 @pytest.mark.parametrize("params", SIMULATIONS, ids=lambda p: "-".join(map(str, p.values())))
 def test_simulate_body_holds_to_dicts_values(params: dict[str, Any]) -> None:
     result = model.simulate(**params)
-    body = strict_loads(_to_json(result.json_fields()))
+    body = strict_loads(dumps(result.json_fields()))
     assert same_values(body, result.to_dict())
 
 
 def test_the_overflow_case_really_has_nulls() -> None:
     # guards the case above: without nulls it would not test the NaN/Infinity path at all
-    body = strict_loads(_to_json(model.simulate(**SIMULATIONS[1]).json_fields()))
+    body = strict_loads(dumps(model.simulate(**SIMULATIONS[1]).json_fields()))
     assert None in [value for row in body["hidden"] for value in row]
     assert body["grad_log10"][0] is not None and None in body["grad_norm"]
 
 
 def test_sweep_body_holds_to_dicts_values() -> None:
     result = model.sweep(seq_len=30, hidden_size=4, w_rec_values=[0.0, 0.5, 2.0, 1000.0])
-    body = strict_loads(_to_json(result.json_fields()))
+    body = strict_loads(dumps(result.json_fields()))
     assert same_values(body, result.to_dict())
 
 
@@ -71,13 +71,23 @@ def test_arrays_of_any_layout_and_non_finite_floats_become_strict_json() -> None
         "special": np.array([math.nan, math.inf, -math.inf, -0.0, 5e-324]),
         "plain": [math.nan, 1e308 * 10],
     }
-    body = strict_loads(_to_json(payload))
+    body = strict_loads(dumps(payload))
     assert body["transposed"] == grid.T.tolist()
     assert body["strided"] == grid[:, ::2].tolist()
     assert same_values(body["special"], [None, None, None, -0.0, 5e-324])
     assert body["plain"] == [None, None]
 
 
+def test_ints_beyond_64_bits_are_written_exactly_beside_arrays() -> None:
+    body = dumps({"id": -(10**30), "values": np.array([math.nan, 0.1]), "grid": np.eye(2).T})
+    assert strict_loads(body) == {
+        "id": -(10**30),
+        "values": [None, 0.1],
+        "grid": np.eye(2).tolist(),
+    }
+
+
 def test_what_json_cannot_hold_is_refused_not_guessed() -> None:
-    with pytest.raises(TypeError):
-        _to_json({"value": object()})
+    for value in ({"value": object()}, {"id": 10**30, "value": object()}):
+        with pytest.raises((TypeError, ValueError), match="not JSON serial"):
+            dumps(value)

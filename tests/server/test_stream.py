@@ -176,6 +176,18 @@ def test_bad_messages_get_error_frames_and_the_socket_stays_open(
     )
 
 
+def test_ids_and_echoed_values_beyond_64_bits_come_back_exactly(ws) -> None:
+    # the fast encoder stops at 64-bit ints; these frames must still be sent, and exactly
+    big = 10**30 + 7
+    send(ws, big, seq_len=3, hidden_size=2)
+    frames = until_done(ws, big)
+    assert {frame["id"] for frame in frames} == {big} and frames[-1]["type"] == "done"
+    send(ws, "h", seed=big)
+    error = receive(ws)
+    assert error["type"] == "error" and error["id"] == "h"
+    assert error["errors"][0]["input"] == big and "params.seed" in error["detail"]
+
+
 def test_param_errors_name_the_field(ws) -> None:
     send(ws, "e", w_rec=1e9)
     error = receive(ws)
