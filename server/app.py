@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from server.body_limit import BodyLimit
 from server.compute import Compute
 from server.errors import install_error_handlers
+from server.fast_lane import FastLane
 from server.openapi import install_openapi
 from server.routes import api, docs, health, pages, stream, train, vendor
 from server.security import SecurityHeaders
@@ -52,7 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.compute = compute
     install_error_handlers(app)
-    # Last added runs first: headers on every answer, CORS on 413s too, then the body cap.
+    # Last added runs first: headers on every answer, CORS on 413s too, the body cap, then the
+    # slider's hot path, which sees only bodies within the cap.
+    if settings.fast_lane:
+        app.add_middleware(FastLane, compute=compute)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,

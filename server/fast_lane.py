@@ -1,0 +1,84 @@
+"""POST /api/v1/simulate's hot path: a slider request answered without FastAPI's routing.
+
+The FastAPI route stays the endpoint of record (its OpenAPI entry, every error answer). This
+lane answers only what that route would answer with 200 at once: a JSON body that validates and
+passes the limits, whose job runs on the event loop or is already cached. Anything else goes on
+to the route with its body replayed. Measured: an uncached T=100, H=32 request ~0.13 ms faster
+in process (0.80 -> 0.67 ms), a tenth of it end to end (bench section 1); the body, headers and
+status are the route's (tests compare both, request by request).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from model.config import ConfigError
+from server.compute import Compute
+from server.schemas import SimulateRequest
+
+PATH = "/api/v1/simulate"
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bool(value.split(b";")[0].strip().lower() == b"application/json")
+    return False
+
+
+class FastLane:
+    """ASGI middleware, innermost: valid inline POST /api/v1/simulate requests skip the router."""
+
+    def __init__(self, app: ASGIApp, compute: Compute) -> None:
+        self.app = app
+        self.compute = compute
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] != scope.get("root_path", "") + PATH
+            or not _is_json(scope)
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:  # BodyLimit, outside, has capped and buffered it: one message, usually
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        compute = self.compute
+        try:
+            config = compute.check(SimulateRequest.model_validate_json(body).to_config())
+        except (ValidationError, ConfigError):
+            config = None  # the route words the error
+        if config is None or not (compute.runs_inline(config) or compute.known(config)):
+            await self.app(scope, _replay(body, receive), send)
+            return
+        try:
+            data = await compute.simulate(config)
+        except ConfigError:  # the engine's own checks: the route gives their 422
+            await self.app(scope, _replay(body, receive), send)
+            return
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body once, as one message; then whatever the client sends next (a disconnect)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
