@@ -11,9 +11,10 @@ status are the route's (tests compare both, request by request).
 from __future__ import annotations
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from model.config import ConfigError
+from server.body_limit import replaying
 from server.compute import Compute
 from server.schemas import SimulateRequest
 
@@ -58,27 +59,13 @@ class FastLane:
         except (ValidationError, ConfigError):
             config = None  # the route words the error
         if config is None or not (compute.runs_inline(config) or compute.known(config)):
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         try:
             data = await compute.simulate(config)
         except ConfigError:  # the engine's own checks: the route gives their 422
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": data})
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body once, as one message; then whatever the client sends next (a disconnect)."""
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
