@@ -39,10 +39,16 @@ def json_response(
 def _echo(value: Any) -> tuple[bool, Any]:
     """(True, value) when `value` is small, strict JSON; FastAPI would echo NaN and crash."""
     try:
-        text = json.dumps(value, allow_nan=False)
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        text.encode()  # an unpaired surrogate (a valid JSON escape) has no UTF-8
     except (TypeError, ValueError):  # NaN, Infinity, objects, ints past the digit limit
         return False, None
     return len(text) <= ECHO_MAX_CHARS, value
+
+
+def _text(value: object) -> str:
+    """str(value) with each unpaired surrogate, which UTF-8 cannot carry, as '?'."""
+    return str(value).encode(errors="replace").decode()
 
 
 def sanitise_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -50,9 +56,10 @@ def sanitise_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
     clean = []
     for error in errors:
         item: dict[str, Any] = {
-            "type": str(error.get("type", "value_error")),
-            "loc": [p if isinstance(p, int | str) else str(p) for p in error.get("loc", ())],
-            "msg": str(error.get("msg", "invalid value")),
+            "type": _text(error.get("type", "value_error")),
+            # a field name is the client's text: an unknown one is echoed in loc
+            "loc": [p if isinstance(p, int) else _text(p) for p in error.get("loc", ())],
+            "msg": _text(error.get("msg", "invalid value")),
         }
         if "input" in error:
             ok, value = _echo(error["input"])
@@ -61,7 +68,7 @@ def sanitise_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
         ctx = error.get("ctx")
         if isinstance(ctx, Mapping):
             item["ctx"] = {
-                str(k): v if _echo(v)[0] else str(v)[:ECHO_MAX_CHARS] for k, v in ctx.items()
+                _text(k): v if _echo(v)[0] else _text(v)[:ECHO_MAX_CHARS] for k, v in ctx.items()
             }
         clean.append(item)
     return _without_shadowed(clean)

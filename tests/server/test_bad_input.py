@@ -35,6 +35,11 @@ BAD_BODIES: list[tuple[bytes, int, str | None]] = [
     (b"\xff\xfe{", 400, None),
     (b'{"w_rec": true}', 422, "w_rec"),
     (b'{"inputs": [1, false]}', 422, "inputs"),
+    # unpaired surrogates: valid JSON escapes that UTF-8 cannot carry back in the echo
+    (b'{"cell": "\\ud800"}', 422, "cell"),
+    (b'{"inputs": [1, "\\udc00"]}', 422, "inputs"),
+    (b'{"w_rec\\ud800": 1}', 422, None),
+    (b'{"seed": {"\\ud800": 1}}', 422, "seed"),
 ]
 
 BAD_FIELDS: list[tuple[dict[str, Any], str]] = [

@@ -26,7 +26,8 @@ CASES: list[tuple[bytes, str | None]] = [
     (json.dumps({**SLIDER, "w_rec": 0.4}).encode(), "Application/JSON"),
     (b'{"inputs": [1, 0, 0.5], "seq_len": 3, "activation": "relu"}', JSON),
     (b'{"w_rec": 0.5, "w_rec": 0.7}', JSON),  # duplicate keys: the last one, in both
-    (b'{"w_rec": "0.25"}', JSON),  # a number in a string, as lax validation takes it
+    (b'{"w_rec": "0.25"}', JSON),  # a number in a string: refused by both
+    (b'{"cell": "\\ud800"}', JSON),  # an unpaired surrogate
     (b'{"seq_len": 2000, "hidden_size": 64}', JSON),  # too big for the event loop: the pool
     (b'{"inputs": [1, 0, 0], "seq_len": 5}', JSON),  # the lengths disagree (ConfigError)
     (b'{"w_rec": 1e9}', JSON),  # over the limit
