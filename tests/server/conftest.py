@@ -1,12 +1,15 @@
-"""Fixtures for the server tests: one HTTP client on the session's live server."""
+"""Fixtures for the server tests: an HTTP client, extra live servers, a gated engine."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+
+import server.compute
 
 
 @pytest.fixture(scope="module")
@@ -30,5 +33,20 @@ def start_server(live_server) -> Iterator[Callable[..., Any]]:
         return server
 
     yield start
-    for server in started:
-        server.stop()
+    for live in started:
+        live.stop()
+
+
+@pytest.fixture
+def gated_engine(monkeypatch) -> dict[str, Any]:
+    """Replace the server's engine call by one that waits for a gate and counts its calls."""
+    state: dict[str, Any] = {"calls": 0, "gate": threading.Event()}
+    real = server.compute._simulate_json
+
+    def gated(config: Any, limits: Any) -> bytes:
+        state["calls"] += 1
+        assert state["gate"].wait(30)
+        return real(config, limits)
+
+    monkeypatch.setattr(server.compute, "_simulate_json", gated)
+    return state

@@ -166,21 +166,6 @@ def test_cache_stops_a_stoppable_computation_once_every_waiter_left() -> None:
     asyncio.run(scenario())
 
 
-@pytest.fixture
-def gated_engine(monkeypatch) -> dict[str, Any]:
-    """Replace the server's engine call by one that waits for a gate and counts its calls."""
-    state: dict[str, Any] = {"calls": 0, "gate": threading.Event()}
-    real = server.compute._simulate_json
-
-    def gated(config: Any, limits: Any) -> bytes:
-        state["calls"] += 1
-        assert state["gate"].wait(30)
-        return real(config, limits)
-
-    monkeypatch.setattr(server.compute, "_simulate_json", gated)
-    return state
-
-
 def test_503_with_retry_after_when_the_pool_is_full(start_server, gated_engine) -> None:
     live = start_server(workers=1, queue_size=0, inline_max_steps=0)
     compute = live.server.config.app.state.compute

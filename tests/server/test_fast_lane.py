@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from http_helpers import strict_json
+from waits import wait_for
+from websockets.sync.client import connect
 
 import server.compute
 from server.app import create_app
@@ -146,3 +148,27 @@ def test_an_engine_refusal_after_the_checks_is_worded_by_the_route(
     monkeypatch.setattr(server.compute, "_simulate_json", refuse)
     body = json.dumps({**SLIDER, "w_rec": 0.123}).encode()
     assert post(routeless.url, body, JSON).status_code == 404  # handed on, not a 500
+
+
+def test_a_job_under_way_is_left_to_the_route(
+    routeless: Any, gated_engine: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Waiting on a computation in flight could end in the pool's 503, which only the route
+    # gives (with its headers): the lane must hand such a request on, not wait for it.
+    gated = server.compute._simulate_json  # the stream's job waits at the same gate
+
+    def stream_job(config: Any, limits: Any, _should_stop: Any) -> bytes:
+        return gated(config, limits)
+
+    monkeypatch.setattr(server.compute, "_simulate_stoppable_json", stream_job)
+    params = {"hidden_size": 4, "seq_len": 20, "w_rec": 0.321}  # small: inline when alone
+    with connect(f"{routeless.ws_url}/api/v1/stream", max_size=2**24) as socket:
+        socket.send(json.dumps({"type": "simulate", "id": 1, "params": params}))
+        wait_for(lambda: gated_engine["calls"] == 1)  # the stream's job, in the pool, waiting
+        assert post(routeless.url, json.dumps(params).encode(), JSON).status_code == 404
+        gated_engine["gate"].set()
+        while json.loads(socket.recv(timeout=30))["type"] != "done":
+            pass
+    # finished and cached now: the lane answers it without computing it again
+    response = post(routeless.url, json.dumps(params).encode(), JSON)
+    assert response.status_code == 200 and gated_engine["calls"] == 1
