@@ -119,7 +119,9 @@ class Compute:
     def answer_now(self, config: SimConfig) -> bytes | None:
         """JSON of a checked config's result when it needs no waiting: a finished cache entry,
         or a small job run right here; None for a job for the pool or one already under way."""
-        key = self.key("simulate", config)
+        return self._answer_now(config, self.key("simulate", config))
+
+    def _answer_now(self, config: SimConfig, key: str) -> bytes | None:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -130,11 +132,11 @@ class Compute:
 
     async def simulate(self, config: SimConfig) -> bytes:
         """JSON of a checked config's result; identical requests share one computation."""
-        body = self.answer_now(config)
+        key = self.key("simulate", config)
+        body = self._answer_now(config, key)
         if body is not None:
             return body
         job = partial(_simulate_json, config, self.limits)
-        key = self.key("simulate", config)
         return await self.cache.get_or_compute(key, lambda _stop: self.pool.run(job))
 
     def known(self, config: SimConfig) -> bool:
