@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from model.config import ConfigError
-from server.body_limit import replaying
+from server.body_limit import read_body, replaying
 from server.compute import Compute
 from server.schemas import SimulateRequest
 
@@ -45,15 +45,9 @@ class FastLane:
         ):
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:  # BodyLimit, outside, has capped and buffered it: one message, usually
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)  # BodyLimit, outside, has capped it already
+        if body is None:  # the client went away
+            return
         compute = self.compute
         try:
             config = compute.check(SimulateRequest.model_validate_json(body).to_config())
